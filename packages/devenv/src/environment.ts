@@ -1,0 +1,108 @@
+import { join } from "node:path";
+import { createControlPlane } from "./kubernetes/control-plane.js";
+import { portsFor, stateDir, type Profile } from "./layout.js";
+import { createPostgres, postgresUrl } from "./postgres.js";
+import type { LocalService } from "./service.js";
+import { createTemporal } from "./temporal.js";
+import { note, timed } from "./progress.js";
+
+export type ServiceName = "postgres" | "temporal" | "kubernetes";
+export const allServices: readonly ServiceName[] = ["postgres", "temporal", "kubernetes"];
+
+/** How to reach the local services: what tests and `npm start` hand to Hangar's config. */
+export interface LocalEndpoints {
+  profile: Profile;
+  databaseUrl: string;
+  temporalAddress: string;
+  temporalNamespace: string;
+  temporalUiUrl?: string;
+  kubeconfig: string;
+}
+
+export const TEMPORAL_NAMESPACE = "hangar";
+
+function services(profile: Profile): Record<ServiceName, LocalService> & {
+  kubernetes: ReturnType<typeof createControlPlane>;
+} {
+  const dir = stateDir(profile);
+  const ports = portsFor(profile);
+  const throwaway = profile === "test";
+  return {
+    postgres: createPostgres({ dir: join(dir, "postgres"), port: ports.postgres, throwaway }),
+    temporal: createTemporal({
+      dir: join(dir, "temporal"),
+      ports: {
+        grpc: ports.temporal,
+        http: ports.temporalHttp,
+        metrics: ports.temporalMetrics,
+        ui: ports.temporalUi,
+      },
+      persistent: !throwaway,
+      namespaces: [TEMPORAL_NAMESPACE],
+    }),
+    kubernetes: createControlPlane({ dir: join(dir, "kubernetes"), ports, throwaway }),
+  };
+}
+
+export function endpoints(profile: Profile): LocalEndpoints {
+  const ports = portsFor(profile);
+  return {
+    profile,
+    databaseUrl: postgresUrl(ports.postgres),
+    temporalAddress: `127.0.0.1:${ports.temporal}`,
+    temporalNamespace: TEMPORAL_NAMESPACE,
+    ...(profile === "dev" ? { temporalUiUrl: `http://127.0.0.1:${ports.temporalUi}` } : {}),
+    kubeconfig: services(profile).kubernetes.credentials().kubeconfig,
+  };
+}
+
+export interface Environment {
+  endpoints: LocalEndpoints;
+  /** The services this call started (and so the ones `down` will stop). */
+  started: ServiceName[];
+  /** Stops only what this call started. */
+  down(): Promise<void>;
+}
+
+/**
+ * Makes the profile's services available: reuses healthy ones, builds or
+ * installs what is missing (cached across runs), starts the rest. Idempotent.
+ */
+export async function up(profile: Profile, only: readonly ServiceName[] = allServices): Promise<Environment> {
+  const all = services(profile);
+  const started: ServiceName[] = [];
+  const stopStarted = async (): Promise<void> => {
+    for (const name of [...started].reverse()) await all[name].stop();
+  };
+  try {
+    for (const name of only) {
+      const service = all[name];
+      await service.prepare();
+      if (await service.isRunning()) {
+        note(`${name} (${profile}) already running`);
+        continue;
+      }
+      await timed(`starting ${name} (${profile})`, () => service.start());
+      started.push(name);
+    }
+  } catch (error) {
+    await stopStarted();
+    throw error;
+  }
+  return { endpoints: endpoints(profile), started, down: stopStarted };
+}
+
+/** Stops the profile's services whoever started them. */
+export async function down(profile: Profile, only: readonly ServiceName[] = allServices): Promise<void> {
+  const all = services(profile);
+  for (const name of [...only].reverse()) await all[name].stop();
+}
+
+export async function status(profile: Profile): Promise<Record<ServiceName, boolean>> {
+  const all = services(profile);
+  const result = {} as Record<ServiceName, boolean>;
+  for (const name of allServices) {
+    result[name] = await all[name].isRunning();
+  }
+  return result;
+}
