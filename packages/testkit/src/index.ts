@@ -1,0 +1,7 @@
+export { testEndpoints, uniqueSuffix } from "./endpoints.js";
+export { testDatabase, createTemplateDatabase, TEMPLATE_DATABASE } from "./database.js";
+export type { TestDatabase } from "./database.js";
+export { testTemporal } from "./temporal.js";
+export type { TestTemporal } from "./temporal.js";
+export { testNamespace, testKubeConfig, eventually } from "./kubernetes.js";
+export type { TestNamespace } from "./kubernetes.js";
