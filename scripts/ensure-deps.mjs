@@ -21,8 +21,13 @@ const installed = existsSync(stamp) ? readFileSync(stamp, "utf8").trim() : "";
 if (installed !== wanted) {
   console.error("[hangar] installing dependencies (npm ci)…");
   const started = Date.now();
-  const result = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: root, stdio: "inherit" });
+  const result = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], {
+    cwd: root,
+    stdio: "inherit",
+  });
   if (result.status !== 0) process.exit(result.status ?? 1);
   writeFileSync(stamp, `${wanted}\n`);
-  console.error(`[hangar] dependencies installed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  console.error(
+    `[hangar] dependencies installed in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+  );
 }

@@ -68,7 +68,10 @@ export interface Environment {
  * Makes the profile's services available: reuses healthy ones, builds or
  * installs what is missing (cached across runs), starts the rest. Idempotent.
  */
-export async function up(profile: Profile, only: readonly ServiceName[] = allServices): Promise<Environment> {
+export async function up(
+  profile: Profile,
+  only: readonly ServiceName[] = allServices,
+): Promise<Environment> {
   const all = services(profile);
   const started: ServiceName[] = [];
   const stopStarted = async (): Promise<void> => {
@@ -93,7 +96,10 @@ export async function up(profile: Profile, only: readonly ServiceName[] = allSer
 }
 
 /** Stops the profile's services whoever started them. */
-export async function down(profile: Profile, only: readonly ServiceName[] = allServices): Promise<void> {
+export async function down(
+  profile: Profile,
+  only: readonly ServiceName[] = allServices,
+): Promise<void> {
   const all = services(profile);
   for (const name of [...only].reverse()) await all[name].stop();
 }

@@ -2,6 +2,9 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 
 /**
+ * Ports stay below 32768, out of Linux's ephemeral range (32768–60999), where
+ * an outgoing connection could hold a port at the moment a service binds it.
+ *
  * A profile is one independent set of local services. `dev` keeps its data
  * between runs (what `npm start` uses); `test` is thrown away and rebuilt for
  * every test run, and listens on other ports so both can run side by side.
@@ -24,30 +27,30 @@ export interface Ports {
 
 const portsByProfile: Record<Profile, Ports> = {
   dev: {
-    postgres: 55432,
-    temporal: 57233,
-    temporalHttp: 57243,
-    temporalMetrics: 57253,
-    temporalUi: 58233,
-    etcdClient: 52379,
-    etcdPeer: 52380,
-    apiserver: 56443,
-    controllerManager: 56257,
-    scheduler: 56259,
-    kwok: 56280,
+    postgres: 25432,
+    temporal: 27233,
+    temporalHttp: 27243,
+    temporalMetrics: 27253,
+    temporalUi: 28233,
+    etcdClient: 22379,
+    etcdPeer: 22380,
+    apiserver: 26443,
+    controllerManager: 26257,
+    scheduler: 26259,
+    kwok: 26280,
   },
   test: {
-    postgres: 45432,
-    temporal: 47233,
-    temporalHttp: 47243,
-    temporalMetrics: 47253,
-    temporalUi: 48233,
-    etcdClient: 42379,
-    etcdPeer: 42380,
-    apiserver: 46443,
-    controllerManager: 46257,
-    scheduler: 46259,
-    kwok: 46280,
+    postgres: 15432,
+    temporal: 17233,
+    temporalHttp: 17243,
+    temporalMetrics: 17253,
+    temporalUi: 18233,
+    etcdClient: 12379,
+    etcdPeer: 12380,
+    apiserver: 16443,
+    controllerManager: 16257,
+    scheduler: 16259,
+    kwok: 16280,
   },
 };
 

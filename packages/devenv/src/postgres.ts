@@ -105,13 +105,21 @@ export function createPostgres(options: PostgresOptions): LocalService {
       try {
         await pgCtl(["-D", dataDir, "-l", logFile, "-w", "-t", "60", "-o", settings, "start"]);
       } catch (error) {
-        throw new Error(`postgres did not start: ${String(error)}\n${tail(logFile)}`);
+        throw new Error(`postgres did not start: ${String(error)}\n${tail(logFile)}`, {
+          cause: error,
+        });
       }
     },
 
     async stop() {
       if (!existsSync(join(dataDir, "postmaster.pid"))) return;
-      await pgCtl(["-D", dataDir, "-w", "-t", "30", "-m", "fast", "stop"]).catch(() => undefined);
+      binDir ??= findBinDir();
+      // A stale pid file (server killed) makes pg_ctl fail; only a live server is an error.
+      await pgCtl(["-D", dataDir, "-w", "-t", "30", "-m", "fast", "stop"]).catch(
+        async (error: unknown) => {
+          if (await portOpen(options.port)) throw error;
+        },
+      );
     },
   };
 }

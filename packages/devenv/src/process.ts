@@ -27,8 +27,8 @@ export function run(
       output += chunk.toString();
       if (output.length > 1_000_000) output = output.slice(-500_000);
     };
-    child.stdout?.on("data", collect);
-    child.stderr?.on("data", collect);
+    child.stdout.on("data", collect);
+    child.stderr.on("data", collect);
     child.on("error", reject);
     child.on("close", (code) => {
       if (code === 0) resolve(output);
@@ -120,7 +120,9 @@ export function portOpen(port: number, host = "127.0.0.1"): Promise<boolean> {
       socket.destroy();
       resolve(false);
     });
-    socket.once("error", () => resolve(false));
+    socket.once("error", () => {
+      resolve(false);
+    });
   });
 }
 
@@ -135,7 +137,9 @@ export async function waitFor(
     if (await check().catch(() => false)) return;
     if (Date.now() > deadline) {
       const detail = options.describe?.() ?? "";
-      throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${what}${detail ? `\n${detail}` : ""}`);
+      throw new Error(
+        `timed out after ${options.timeoutMs} ms waiting for ${what}${detail ? `\n${detail}` : ""}`,
+      );
     }
     await sleep(options.intervalMs ?? 200);
   }

@@ -93,7 +93,12 @@ export function createTemporal(options: TemporalOptions): LocalService {
         "warn",
         ...options.namespaces.flatMap((ns) => ["--namespace", ns]),
         ...(options.persistent
-          ? ["--db-filename", join(options.dir, "temporal.sqlite"), "--ui-port", String(options.ports.ui)]
+          ? [
+              "--db-filename",
+              join(options.dir, "temporal.sqlite"),
+              "--ui-port",
+              String(options.ports.ui),
+            ]
           : ["--headless"]),
       ];
       const pid = daemon(binary, args, files);

@@ -30,12 +30,16 @@ async function admin<T>(url: string, work: (client: pg.Client) => Promise<T>): P
  */
 export async function createTemplateDatabase(serverUrl: string): Promise<void> {
   await admin(serverUrl, async (client) => {
-    await client.query(`ALTER DATABASE ${TEMPLATE_DATABASE} IS_TEMPLATE false`).catch(() => undefined);
+    await client
+      .query(`ALTER DATABASE ${TEMPLATE_DATABASE} IS_TEMPLATE false`)
+      .catch(() => undefined);
     await client.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
     await client.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
   });
   await migrate(withDatabase(serverUrl, TEMPLATE_DATABASE));
-  await admin(serverUrl, (client) => client.query(`ALTER DATABASE ${TEMPLATE_DATABASE} IS_TEMPLATE true`));
+  await admin(serverUrl, (client) =>
+    client.query(`ALTER DATABASE ${TEMPLATE_DATABASE} IS_TEMPLATE true`),
+  );
 }
 
 export interface TestDatabase {
@@ -63,7 +67,9 @@ export async function testDatabase(options: { max?: number } = {}): Promise<Test
     pool,
     async close() {
       await close();
-      await admin(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await admin(serverUrl, (client) =>
+        client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+      );
     },
   };
 }

@@ -24,7 +24,9 @@ export async function testNamespace(labels: Record<string, string> = {}): Promis
   const kubeConfig = testKubeConfig();
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const name = `test-${uniqueSuffix()}`;
-  await core.createNamespace({ body: { metadata: { name, labels: { "hangar.dev/test": "true", ...labels } } } });
+  await core.createNamespace({
+    body: { metadata: { name, labels: { "hangar.dev/test": "true", ...labels } } },
+  });
   const deadline = Date.now() + 60_000;
   for (;;) {
     const ready = await core
@@ -32,7 +34,8 @@ export async function testNamespace(labels: Record<string, string> = {}): Promis
       .then(() => true)
       .catch(() => false);
     if (ready) break;
-    if (Date.now() > deadline) throw new Error(`namespace ${name}: default ServiceAccount never appeared`);
+    if (Date.now() > deadline)
+      throw new Error(`namespace ${name}: default ServiceAccount never appeared`);
     await sleep(100);
   }
   return {
@@ -61,7 +64,7 @@ export async function eventually<T>(
       lastError = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
+      throw new Error(`timed out waiting for ${what}`, { cause: lastError });
     }
     await sleep(100);
   }

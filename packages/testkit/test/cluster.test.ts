@@ -43,7 +43,10 @@ describe("local Kubernetes control plane", () => {
     });
 
   it("schedules a pod, runs it through kwok, and garbage-collects its owned Secret", async () => {
-    const created = await ns.core.createNamespacedPod({ namespace: ns.name, body: pod("runner-a") });
+    const created = await ns.core.createNamespacedPod({
+      namespace: ns.name,
+      body: pod("runner-a"),
+    });
     const uid = created.metadata?.uid;
     expect(uid).toBeTruthy();
     await ns.core.createNamespacedSecret({
@@ -83,7 +86,9 @@ describe("local Kubernetes control plane", () => {
     await ns.core.patchNamespacedPod({
       name: "runner-b",
       namespace: ns.name,
-      body: [{ op: "add", path: "/metadata/annotations", value: { "hangar.dev/kwok-exit-code": "3" } }],
+      body: [
+        { op: "add", path: "/metadata/annotations", value: { "hangar.dev/kwok-exit-code": "3" } },
+      ],
     });
     const done = await eventually("pod failed", async () => {
       const p = await ns.core.readNamespacedPod({ name: "runner-b", namespace: ns.name });

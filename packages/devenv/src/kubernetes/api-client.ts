@@ -38,7 +38,9 @@ export function apiRequest(
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => (text += chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on("end", () => {
+          resolve({ status: res.statusCode ?? 0, body: text });
+        });
       },
     );
     req.on("timeout", () => req.destroy(new Error(`${method} ${path} timed out`)));
@@ -58,7 +60,9 @@ export function healthz(port: number, path = "/healthz", tls = true): Promise<bo
     const req = tls
       ? request(url, { rejectUnauthorized: false, timeout: 2000 }, onResponse)
       : httpRequest(url, { timeout: 2000 }, onResponse);
-    req.on("error", () => resolve(false));
+    req.on("error", () => {
+      resolve(false);
+    });
     req.on("timeout", () => req.destroy());
     req.end();
   });

@@ -18,15 +18,36 @@ function moduleHash(module: string): string {
   return hash.digest("hex").slice(0, 12);
 }
 
-const goEnv = (): NodeJS.ProcessEnv => ({ ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=mod -buildvcs=false" });
+const goEnv = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  CGO_ENABLED: "0",
+  GOFLAGS: "-mod=mod -buildvcs=false",
+});
 
-async function goBuild(module: string, outDir: string, packages: string[], ldflags = ""): Promise<void> {
+async function goBuild(
+  module: string,
+  outDir: string,
+  packages: string[],
+  ldflags = "",
+): Promise<void> {
   const src = join(outDir, "src");
   cpSync(join(goModules, module), src, { recursive: true });
-  await run("go", ["build", "-trimpath", "-ldflags", `-s -w ${ldflags}`, "-o", join(outDir, "bin") + "/", ...packages], {
-    cwd: src,
-    env: goEnv(),
-  });
+  await run(
+    "go",
+    [
+      "build",
+      "-trimpath",
+      "-ldflags",
+      `-s -w ${ldflags}`,
+      "-o",
+      join(outDir, "bin") + "/",
+      ...packages,
+    ],
+    {
+      cwd: src,
+      env: goEnv(),
+    },
+  );
 }
 
 const kubeLdflags = [

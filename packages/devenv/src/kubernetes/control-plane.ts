@@ -47,7 +47,8 @@ export function createControlPlane(options: ControlPlaneOptions): LocalService &
     pid: join(options.dir, `${c}.pid`),
   });
   let bins: ControlPlaneBinaries | undefined;
-  const creds = (): ClusterCredentials => ensureCredentials(join(options.dir, "pki"), ports.apiserver);
+  const creds = (): ClusterCredentials =>
+    ensureCredentials(join(options.dir, "pki"), ports.apiserver);
   const api = () => ({ port: ports.apiserver, token: creds().token, caFile: creds().caFile });
 
   const apiserverReady = async (): Promise<boolean> =>
@@ -61,7 +62,11 @@ export function createControlPlane(options: ControlPlaneOptions): LocalService &
     kwok: () => healthz(ports.kwok, "/healthz", false),
   };
 
-  const args = (c: Component, b: ControlPlaneBinaries, cr: ClusterCredentials): [string, string[]] => {
+  const args = (
+    c: Component,
+    b: ControlPlaneBinaries,
+    cr: ClusterCredentials,
+  ): [string, string[]] => {
     const common = [
       `--kubeconfig=${cr.kubeconfig}`,
       `--authentication-kubeconfig=${cr.kubeconfig}`,
@@ -168,7 +173,8 @@ export function createControlPlane(options: ControlPlaneOptions): LocalService &
 
   // Pods cannot be created in a namespace until its `default` ServiceAccount exists.
   const serviceAccountsReady = async (): Promise<boolean> =>
-    (await apiRequest(api(), "GET", "/api/v1/namespaces/default/serviceaccounts/default")).status === 200;
+    (await apiRequest(api(), "GET", "/api/v1/namespaces/default/serviceaccounts/default"))
+      .status === 200;
 
   return {
     name: "kubernetes",
@@ -197,11 +203,15 @@ export function createControlPlane(options: ControlPlaneOptions): LocalService &
         const pid = daemon(command, argv, files(c));
         // The apiserver must be ready before its clients start; the rest start in parallel.
         if (c === "etcd" || c === "kube-apiserver") {
-          await waitFor(`${c} to become healthy`, async () => isAlive(pid) && (await healthy[c]()), {
-            timeoutMs: 180_000,
-            intervalMs: 250,
-            describe: () => tail(files(c).log),
-          });
+          await waitFor(
+            `${c} to become healthy`,
+            async () => isAlive(pid) && (await healthy[c]()),
+            {
+              timeoutMs: 180_000,
+              intervalMs: 250,
+              describe: () => tail(files(c).log),
+            },
+          );
         }
       }
       for (const c of ["kube-controller-manager", "kube-scheduler", "kwok"] as const) {
@@ -212,7 +222,10 @@ export function createControlPlane(options: ControlPlaneOptions): LocalService &
         });
       }
       await ensureNodes();
-      await waitFor("kwok nodes to become Ready", nodesReady, { timeoutMs: 60_000, intervalMs: 250 });
+      await waitFor("kwok nodes to become Ready", nodesReady, {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+      });
       await waitFor("the default ServiceAccount", serviceAccountsReady, {
         timeoutMs: 60_000,
         intervalMs: 250,

@@ -22,7 +22,7 @@ export function createSelfCheckActivities(deps: { db: Kysely<Database>; workerId
       `.execute(deps.db);
       const row = rows[0];
       if (!row) throw new Error("self-check: empty result from PostgreSQL");
-      return { postgresVersion: row.version, schemaVersion: Number(row.schema ?? 0) };
+      return { postgresVersion: row.version, schemaVersion: row.schema ?? 0 };
     },
 
     async describeWorker(): Promise<string> {

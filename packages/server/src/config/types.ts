@@ -1,0 +1,87 @@
+import type { Secret } from "./secret.js";
+
+// The typed configuration every role starts from. Why each option exists is
+// written once, in variables.ts (and docs/configuration.md); here are the shapes.
+
+export const roles = ["dev", "intake", "api", "worker"] as const;
+export type Role = (typeof roles)[number];
+
+export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/**
+ * App mode talks to a real GitHub (or GHES, or an external simulator) as a
+ * GitHub App; simulator mode, dev only, starts the built-in simulator and
+ * needs no credentials.
+ */
+export type GitHubConfig =
+  | {
+      readonly mode: "app";
+      /** REST base URL without a trailing slash. */
+      readonly apiUrl: string;
+      readonly appId: number;
+      /** RSA private key, PEM. */
+      readonly privateKey: Secret;
+      readonly webhookSecret: Secret;
+      /** Also accepted when verifying deliveries, during a rotation. */
+      readonly previousWebhookSecret: Secret | undefined;
+    }
+  | { readonly mode: "simulator" };
+
+export type KubernetesConnection =
+  { readonly mode: "kubeconfig"; readonly path: string } | { readonly mode: "in-cluster" };
+
+export type TracingConfig =
+  { readonly enabled: false } | { readonly enabled: true; readonly otlpEndpoint: string };
+
+export interface Config {
+  readonly role: Role;
+  readonly database: {
+    /** postgres:// URL; a secret because it usually carries a password. */
+    readonly url: Secret;
+    readonly poolMax: number;
+  };
+  readonly temporal: {
+    /** host:port */
+    readonly address: string;
+    readonly namespace: string;
+    readonly taskQueue: string;
+    readonly tls: boolean;
+    readonly apiKey: Secret | undefined;
+  };
+  readonly kubernetes: {
+    readonly connection: KubernetesConnection;
+    readonly namespacePrefix: string;
+  };
+  readonly github: GitHubConfig;
+  readonly http: {
+    readonly host: string;
+    /** 0 means "any free port". */
+    readonly intakePort: number;
+    readonly apiPort: number;
+    readonly metricsPort: number;
+    readonly webhookMaxBytes: number;
+  };
+  readonly log: {
+    readonly level: LogLevel;
+    readonly pretty: boolean;
+  };
+  readonly runners: {
+    readonly bootstrapTimeoutSeconds: number;
+    readonly idleTimeoutSeconds: number;
+    readonly jobStaleCheckSeconds: number;
+  };
+  readonly encryption: {
+    /** 32 bytes, base64: `Buffer.from(key.reveal(), "base64")`. */
+    readonly key: Secret;
+    /** True when the public development key is in use (dev role only); say so in the UI. */
+    readonly isDevelopmentKey: boolean;
+  };
+  readonly tracing: TracingConfig;
+}
+
+/** One problem with one variable; the message never contains the variable's value. */
+export interface ConfigIssue {
+  readonly variable: string;
+  readonly message: string;
+}

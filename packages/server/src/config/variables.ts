@@ -1,0 +1,252 @@
+/**
+ * Every environment variable Hangar reads, as data. load.ts applies the
+ * defaults from here, and docs/configuration.md is written from this list (a
+ * test checks the page names every entry), so code and docs cannot drift.
+ */
+export interface ConfigVariable {
+  readonly name: string;
+  /** Used for every role when the variable is unset (or empty). */
+  readonly default: string | undefined;
+  /** Used instead of `default` when HANGAR_ROLE is dev, so a laptop needs no setup. */
+  readonly devDefault?: string;
+  /** When the variable must be set, in words; undefined when it never must. */
+  readonly requiredWhen: string | undefined;
+  /** Secrets may come from `<name>_FILE` and are wrapped in `Secret`. */
+  readonly secret: boolean;
+  /** Why the option exists. */
+  readonly description: string;
+}
+
+const outsideDev = "HANGAR_ROLE is intake, api or worker";
+const githubApp = `${outsideDev}; in dev, set all three App variables or none (none runs the built-in GitHub simulator)`;
+
+/**
+ * A fixed, public key so `npm start` works with nothing configured. The bytes
+ * spell out what it is; load.ts refuses it outside dev and marks the config
+ * with `encryption.isDevelopmentKey` so the UI can warn.
+ */
+export const DEVELOPMENT_ENCRYPTION_KEY = Buffer.from("hangar-dev-only-key-NOT-A-SECRET").toString(
+  "base64",
+);
+
+export const configVariables = [
+  {
+    name: "HANGAR_ROLE",
+    default: "dev",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "One image serves every process; the role picks which one this is (intake, api, worker) or runs them all in one process with local defaults (dev).",
+  },
+  {
+    name: "HANGAR_DATABASE_URL",
+    default: undefined,
+    devDefault: "postgres://postgres@127.0.0.1:25432/postgres",
+    requiredWhen: outsideDev,
+    secret: true,
+    description:
+      "PostgreSQL holds all of Hangar's state. Treated as a secret because the URL usually embeds a password. The dev default is the database `npm run services` starts.",
+  },
+  {
+    name: "HANGAR_DATABASE_POOL_MAX",
+    default: "10",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Caps connections per process so that replicas × pool size stays under the server's max_connections.",
+  },
+  {
+    name: "HANGAR_TEMPORAL_ADDRESS",
+    default: "127.0.0.1:27233",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "host:port of the Temporal frontend that runs Hangar's workflows. The default is the server `npm run services` starts.",
+  },
+  {
+    name: "HANGAR_TEMPORAL_NAMESPACE",
+    default: "hangar",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Lets several Hangar installations (or other apps) share one Temporal cluster without seeing each other's workflows.",
+  },
+  {
+    name: "HANGAR_TEMPORAL_TASK_QUEUE",
+    default: "hangar",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "The queue workers poll and clients start workflows on; both sides must agree, and a new name lets a blue/green deploy run side by side.",
+  },
+  {
+    name: "HANGAR_TEMPORAL_TLS",
+    default: undefined,
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Temporal Cloud and most production clusters require TLS. Defaults to true when HANGAR_TEMPORAL_API_KEY is set and false otherwise; false together with an API key is refused so the key never travels in clear text.",
+  },
+  {
+    name: "HANGAR_TEMPORAL_API_KEY",
+    default: undefined,
+    requiredWhen: undefined,
+    secret: true,
+    description: "Authenticates to Temporal Cloud (or any server that checks API keys).",
+  },
+  {
+    name: "KUBECONFIG",
+    default: undefined,
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Path of a kubeconfig file, for running outside the cluster (a laptop, CI). Unset means in-cluster credentials from the pod's service account. Standard name so kubectl and Hangar agree.",
+  },
+  {
+    name: "HANGAR_KUBE_NAMESPACE_PREFIX",
+    default: "hangar-",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Prefix of every per-workspace namespace, so runners are easy to find, RBAC can be scoped, and two installations can share a cluster.",
+  },
+  {
+    name: "HANGAR_GITHUB_API_URL",
+    default: "https://api.github.com",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "REST base URL, so GitHub Enterprise Server (https://HOST/api/v3) or an external GitHub simulator can stand in for github.com. Ignored in simulator mode, where the built-in simulator's own address is used.",
+  },
+  {
+    name: "HANGAR_GITHUB_APP_ID",
+    default: undefined,
+    requiredWhen: githubApp,
+    secret: false,
+    description: "The GitHub App Hangar acts as; it is the issuer of the App JWT.",
+  },
+  {
+    name: "HANGAR_GITHUB_PRIVATE_KEY",
+    default: undefined,
+    requiredWhen: githubApp,
+    secret: true,
+    description:
+      "The App's RSA private key (PEM) that signs the App JWT, from which installation tokens are minted. Prefer HANGAR_GITHUB_PRIVATE_KEY_FILE: PEM newlines survive files better than environment variables.",
+  },
+  {
+    name: "HANGAR_GITHUB_WEBHOOK_SECRET",
+    default: undefined,
+    requiredWhen: githubApp,
+    secret: true,
+    description:
+      "Verifies X-Hub-Signature-256 on every delivery, so only GitHub can create jobs and runners.",
+  },
+  {
+    name: "HANGAR_GITHUB_WEBHOOK_SECRET_PREVIOUS",
+    default: undefined,
+    requiredWhen: undefined,
+    secret: true,
+    description:
+      "Also accepted while rotating the webhook secret: GitHub switches at once, but deliveries already in flight were signed with the old one.",
+  },
+  {
+    name: "HANGAR_HTTP_HOST",
+    default: "0.0.0.0",
+    devDefault: "127.0.0.1",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Interface the HTTP servers bind. In a pod it must be all interfaces; on a laptop, loopback only, so a demo is not exposed to the network.",
+  },
+  {
+    name: "HANGAR_INTAKE_PORT",
+    default: "8080",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Port of the webhook endpoint (intake and dev roles), separate from the API so each can be exposed and scaled on its own. 0 picks a free port (tests).",
+  },
+  {
+    name: "HANGAR_API_PORT",
+    default: "8081",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Port of the Connect API and dashboard (api and dev roles). 0 picks a free port (tests).",
+  },
+  {
+    name: "HANGAR_METRICS_PORT",
+    default: "9464",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Port of Prometheus /metrics on every role, kept off the public ports so scraping needs no auth and metrics are not exposed with the webhook. 9464 is the OpenTelemetry Prometheus exporter's usual port.",
+  },
+  {
+    name: "HANGAR_WEBHOOK_MAX_BYTES",
+    default: "26214400",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Bodies larger than this are refused before hashing, so a flood of huge requests cannot exhaust memory or CPU. GitHub caps payloads at 25 MiB, the default.",
+  },
+  {
+    name: "HANGAR_LOG_LEVEL",
+    default: "info",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Turns detail up while debugging and down in production: fatal, error, warn, info, debug or trace.",
+  },
+  {
+    name: "HANGAR_LOG_PRETTY",
+    default: "false",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "One readable line per entry for a terminal; leave off in production, where log collectors want JSON.",
+  },
+  {
+    name: "HANGAR_RUNNER_BOOTSTRAP_TIMEOUT_SECONDS",
+    default: "300",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "A runner pod that has not registered with GitHub by then is torn down and replaced, so a stuck image pull or a bad node cannot hold a job forever.",
+  },
+  {
+    name: "HANGAR_RUNNER_IDLE_TIMEOUT_SECONDS",
+    default: "300",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "An idle runner above the pool's minimum is removed after this long, trading start-up latency for cluster cost.",
+  },
+  {
+    name: "HANGAR_JOB_STALE_CHECK_SECONDS",
+    default: "600",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "A job queued this long is checked against GitHub, because webhooks get lost and a job cancelled upstream must not keep a runner.",
+  },
+  {
+    name: "HANGAR_ENCRYPTION_KEY",
+    default: undefined,
+    devDefault: DEVELOPMENT_ENCRYPTION_KEY,
+    requiredWhen: outsideDev,
+    secret: true,
+    description:
+      "32 random bytes, base64 (`openssl rand -base64 32`), that encrypt container-registry credentials at rest, so a database dump alone does not leak them. Dev uses a fixed, public development key and says so.",
+  },
+  {
+    name: "OTEL_EXPORTER_OTLP_ENDPOINT",
+    default: undefined,
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "OpenTelemetry (OTLP) collector that receives traces; unset turns tracing off. Standard OpenTelemetry name so existing platform settings apply.",
+  },
+] as const satisfies readonly ConfigVariable[];
+
+export type ConfigVariableName = (typeof configVariables)[number]["name"];

@@ -1,0 +1,35 @@
+import { DefaultLogger, Runtime, type LogLevel as TemporalLogLevel } from "@temporalio/worker";
+import type { Logger } from "../observability/logger.js";
+
+/**
+ * Routes the Temporal SDK's own logs (worker state, workflow bundling) into
+ * Hangar's logger, so they are JSON and redacted like every other line. The
+ * SDK is chatty at INFO, so it logs at WARN unless Hangar runs at debug.
+ * Runtime.install is process-wide and may run once, hence its place in main/.
+ */
+export function installTemporalRuntime(logger: Logger): void {
+  const sdk = logger.child({ subsystem: "temporal-sdk" });
+  const level: TemporalLogLevel = logger.isLevelEnabled("debug") ? "DEBUG" : "WARN";
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry) => {
+      const meta = entry.meta ?? {};
+      switch (entry.level) {
+        case "TRACE":
+          sdk.trace(meta, entry.message);
+          return;
+        case "DEBUG":
+          sdk.debug(meta, entry.message);
+          return;
+        case "INFO":
+          sdk.info(meta, entry.message);
+          return;
+        case "WARN":
+          sdk.warn(meta, entry.message);
+          return;
+        case "ERROR":
+          sdk.error(meta, entry.message);
+          return;
+      }
+    }),
+  });
+}

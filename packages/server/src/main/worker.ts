@@ -1,0 +1,58 @@
+import { hostname } from "node:os";
+import { fileURLToPath } from "node:url";
+import { NativeConnection, Worker } from "@temporalio/worker";
+import type { Kysely } from "kysely";
+import { createSelfCheckActivities } from "../activities/self-check.js";
+import type { Config } from "../config/types.js";
+import type { Logger } from "../observability/logger.js";
+import type { Database } from "../storage/schema.js";
+
+export const workflowsPath = fileURLToPath(new URL("../workflows/index.ts", import.meta.url));
+
+export interface RunningWorker {
+  identity: string;
+  /** Resolves when the worker stops; rejects if it crashes. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function connectTemporalWorker(config: Config): Promise<NativeConnection> {
+  const apiKey = config.temporal.apiKey?.reveal();
+  return NativeConnection.connect({
+    address: config.temporal.address,
+    tls: config.temporal.tls,
+    ...(apiKey ? { apiKey } : {}),
+  });
+}
+
+/**
+ * The worker role: registers every workflow and the activities built from
+ * their dependencies, then polls the task queue until stopped.
+ */
+export async function startWorker(deps: {
+  config: Config;
+  db: Kysely<Database>;
+  logger: Logger;
+}): Promise<RunningWorker> {
+  const { config, db, logger } = deps;
+  const identity = `${hostname()}-${process.pid}`;
+  const connection = await connectTemporalWorker(config);
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    identity,
+    workflowsPath,
+    activities: { ...createSelfCheckActivities({ db, workerIdentity: identity }) },
+  });
+  const done = worker.run().finally(() => connection.close());
+  logger.info({ taskQueue: config.temporal.taskQueue, identity }, "worker polling");
+  return {
+    identity,
+    done,
+    async stop() {
+      if (worker.getState() === "RUNNING") worker.shutdown();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import type { Generated, GeneratedAlways } from "kysely";
+import type { Timestamp, CreatedAt, UpdatedAt, Int8, Numeric, CalendarDate } from "./columns.js";
+
+// Workflow runs, jobs and the usage ledger.
+
+/** GitHub's conclusions of jobs and runs. */
+export type Conclusion =
+  | "success"
+  | "failure"
+  | "cancelled"
+  | "skipped"
+  | "timed_out"
+  | "action_required"
+  | "neutral"
+  | "stale"
+  | "startup_failure";
+
+export interface WorkflowRunsTable {
+  github_run_id: Int8;
+  run_attempt: number;
+  github_repository_id: Int8;
+  installation_id: Int8;
+  workspace_id: string | null;
+  github_workflow_id: Int8 | null;
+  workflow_name: string | null;
+  head_sha: string;
+  head_branch: string | null;
+  event: string;
+  status: "requested" | "queued" | "pending" | "waiting" | "in_progress" | "completed";
+  conclusion: Conclusion | null;
+  github_created_at: Timestamp;
+  github_started_at: Timestamp | null;
+  github_updated_at: Timestamp;
+  github_completed_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+/** In forward-only order; see job_status_rank() in 0004_jobs.sql. */
+export type JobStatus = "queued" | "waiting" | "in_progress" | "completed";
+
+export interface JobsTable {
+  github_job_id: Int8;
+  github_run_id: Int8;
+  run_attempt: number;
+  github_repository_id: Int8;
+  installation_id: Int8;
+  workspace_id: string;
+  runner_id: string | null;
+  runner_instance_id: string | null;
+  name: string;
+  workflow_name: string | null;
+  head_branch: string | null;
+  head_sha: string;
+  labels: string[];
+  status: JobStatus;
+  status_rank: GeneratedAlways<number>;
+  conclusion: Conclusion | null;
+  github_created_at: Timestamp;
+  github_started_at: Timestamp | null;
+  github_completed_at: Timestamp | null;
+  queue_seconds: GeneratedAlways<number | null>;
+  run_seconds: GeneratedAlways<number | null>;
+  runner_name: string | null;
+  github_runner_id: Int8 | null;
+  runner_group_id: Int8 | null;
+  runner_group_name: string | null;
+  last_event_at: CreatedAt;
+  stale_checked_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface UsageEventsTable {
+  id: Generated<string>;
+  github_job_id: Int8;
+  workspace_id: string;
+  project_id: string;
+  runner_id: string;
+  offering_id: string | null;
+  github_repository_id: Int8;
+  billable_minutes: number;
+  unit_price: Numeric;
+  amount: Numeric;
+  currency: string;
+  occurred_at: Timestamp;
+  created_at: CreatedAt;
+}
+
+export interface UsageDailyTable {
+  id: GeneratedAlways<bigint>;
+  workspace_id: string;
+  day: CalendarDate;
+  offering_id: string | null;
+  currency: string;
+  job_count: number;
+  minutes: number;
+  amount: Numeric;
+  updated_at: UpdatedAt;
+}
