@@ -60,6 +60,8 @@ export interface Environment {
   endpoints: LocalEndpoints;
   /** The services this call started (and so the ones `down` will stop). */
   started: ServiceName[];
+  /** Optional services that could not be built or started, and why. */
+  unavailable: { name: ServiceName; reason: string }[];
   /** Stops only what this call started. */
   down(): Promise<void>;
 }
@@ -67,32 +69,44 @@ export interface Environment {
 /**
  * Makes the profile's services available: reuses healthy ones, builds or
  * installs what is missing (cached across runs), starts the rest. Idempotent.
+ * A failure of a service named in `optional` is reported in `unavailable`
+ * instead of failing the whole call (`npm start` runs without Kubernetes
+ * rather than not at all).
  */
 export async function up(
   profile: Profile,
   only: readonly ServiceName[] = allServices,
+  options: { optional?: readonly ServiceName[] } = {},
 ): Promise<Environment> {
   const all = services(profile);
   const started: ServiceName[] = [];
+  const unavailable: Environment["unavailable"] = [];
   const stopStarted = async (): Promise<void> => {
     for (const name of [...started].reverse()) await all[name].stop();
   };
-  try {
-    for (const name of only) {
-      const service = all[name];
-      await service.prepare();
+  for (const name of only) {
+    const service = all[name];
+    try {
       if (await service.isRunning()) {
         note(`${name} (${profile}) already running`);
         continue;
       }
+      await service.prepare();
       await timed(`starting ${name} (${profile})`, () => service.start());
       started.push(name);
+    } catch (error) {
+      if (options.optional?.includes(name)) {
+        await service.stop().catch(() => undefined);
+        const reason = error instanceof Error ? error.message : String(error);
+        note(`${name} (${profile}) unavailable: ${reason}`);
+        unavailable.push({ name, reason });
+        continue;
+      }
+      await stopStarted();
+      throw error;
     }
-  } catch (error) {
-    await stopStarted();
-    throw error;
   }
-  return { endpoints: endpoints(profile), started, down: stopStarted };
+  return { endpoints: endpoints(profile), started, unavailable, down: stopStarted };
 }
 
 /** Stops the profile's services whoever started them. */

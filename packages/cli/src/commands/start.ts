@@ -16,7 +16,9 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
   if (!env["HANGAR_TEMPORAL_ADDRESS"]) wanted.push("temporal");
   if (!env["KUBECONFIG"]) wanted.push("kubernetes");
 
-  const environment = await up("dev", wanted);
+  // Nothing runs on Kubernetes yet, so a machine that cannot build it still starts.
+  const environment = await up("dev", wanted, { optional: ["kubernetes"] });
+  const kubernetesDown = environment.unavailable.find((u) => u.name === "kubernetes");
   const local = environment.endpoints;
   const config = loadConfig({
     ...env,
@@ -27,7 +29,7 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
           HANGAR_TEMPORAL_NAMESPACE: local.temporalNamespace,
         }
       : {}),
-    ...(wanted.includes("kubernetes") ? { KUBECONFIG: local.kubeconfig } : {}),
+    ...(wanted.includes("kubernetes") && !kubernetesDown ? { KUBECONFIG: local.kubeconfig } : {}),
   });
   const logger = createLogger({
     level: config.log.level,
@@ -46,7 +48,7 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
     "Hangar is running (dev).",
     `  PostgreSQL   ${config.database.url.reveal().replace(/:[^:@/]+@/, ":***@")}`,
     `  Temporal     ${config.temporal.address} (namespace ${config.temporal.namespace})${local.temporalUiUrl && wanted.includes("temporal") ? `, UI ${local.temporalUiUrl}` : ""}`,
-    `  Kubernetes   ${config.kubernetes.connection.mode === "kubeconfig" ? `KUBECONFIG=${config.kubernetes.connection.path}` : "in-cluster"}`,
+    `  Kubernetes   ${kubernetesDown ? `unavailable (${kubernetesDown.reason.split("\n")[0] ?? ""})` : config.kubernetes.connection.mode === "kubeconfig" ? `KUBECONFIG=${config.kubernetes.connection.path}` : "in-cluster"}`,
     `  Self-check   worker ${dev.selfCheck.workerIdentity} reached PostgreSQL ${dev.selfCheck.postgresVersion}, schema v${dev.selfCheck.schemaVersion}`,
     `  Running      ${dev.roles.running.join(", ")}`,
     `  Not built yet ${dev.roles.notBuiltYet.join(", ")}`,

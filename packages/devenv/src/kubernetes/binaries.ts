@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { cpSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { resolveTool, type ToolRecipe } from "../binaries.js";
+import { onPath, resolveTool, type ToolRecipe } from "../binaries.js";
 import { run } from "../process.js";
 
 export const KUBERNETES_VERSION = "1.36.3";
@@ -24,12 +24,23 @@ const goEnv = (): NodeJS.ProcessEnv => ({
   GOFLAGS: "-mod=mod -buildvcs=false",
 });
 
+function requireGo(): void {
+  if (!onPath("go")) {
+    throw new Error(
+      "Building the local Kubernetes control plane needs the Go toolchain (1.26 or newer) on PATH. " +
+        "Install Go, or point HANGAR_ETCD_BIN, HANGAR_KUBE_APISERVER_BIN, HANGAR_KUBE_CONTROLLER_MANAGER_BIN, " +
+        "HANGAR_KUBE_SCHEDULER_BIN and HANGAR_KWOK_BIN at prebuilt binaries.",
+    );
+  }
+}
+
 async function goBuild(
   module: string,
   outDir: string,
   packages: string[],
   ldflags = "",
 ): Promise<void> {
+  requireGo();
   const src = join(outDir, "src");
   cpSync(join(goModules, module), src, { recursive: true });
   await run(
@@ -99,6 +110,7 @@ const kwokRecipe: ToolRecipe = {
   acceptFromPath: false,
   executableIn: (dir) => join(dir, "bin", "kwok"),
   async build(outDir) {
+    requireGo();
     await run("go", ["install", `sigs.k8s.io/kwok/cmd/kwok@v${KWOK_VERSION}`], {
       env: { ...goEnv(), GOFLAGS: "-buildvcs=false", GOBIN: join(outDir, "bin") },
     });

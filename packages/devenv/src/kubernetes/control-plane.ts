@@ -47,8 +47,10 @@ export function createControlPlane(options: ControlPlaneOptions): LocalService &
     pid: join(options.dir, `${c}.pid`),
   });
   let bins: ControlPlaneBinaries | undefined;
+  // Created on first use, then reused: every API call needs the token.
+  let credentials: ClusterCredentials | undefined;
   const creds = (): ClusterCredentials =>
-    ensureCredentials(join(options.dir, "pki"), ports.apiserver);
+    (credentials ??= ensureCredentials(join(options.dir, "pki"), ports.apiserver));
   const api = () => ({ port: ports.apiserver, token: creds().token, caFile: creds().caFile });
 
   const apiserverReady = async (): Promise<boolean> =>
