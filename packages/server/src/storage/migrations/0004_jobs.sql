@@ -41,7 +41,7 @@ CREATE INDEX workflow_runs_workspace_created_idx ON workflow_runs (workspace_id,
 CREATE TRIGGER workflow_runs_set_updated_at BEFORE UPDATE ON workflow_runs
   FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 
--- The order of the forward-only job state machine (DESIGN.md, "job" workflow). A
+-- The order of the forward-only job state machine (docs/architecture.md, "job"). A
 -- function, not only a generated column, because BEFORE triggers cannot see generated
 -- values of the new row.
 CREATE FUNCTION job_status_rank(status text) RETURNS smallint
