@@ -54,8 +54,20 @@ const portsByProfile: Record<Profile, Ports> = {
   },
 };
 
+/**
+ * HANGAR_PORT_OFFSET shifts every port, so two checkouts (or two CI jobs) on
+ * one machine can run their own services side by side.
+ */
 export function portsFor(profile: Profile): Ports {
-  return portsByProfile[profile];
+  const raw = process.env["HANGAR_PORT_OFFSET"] ?? "0";
+  const offset = Number.parseInt(raw, 10);
+  if (!/^\d+$/.test(raw) || offset > 4000) {
+    throw new Error(`HANGAR_PORT_OFFSET must be an integer from 0 to 4000, not "${raw}"`);
+  }
+  const base = portsByProfile[profile];
+  const shifted = {} as Ports;
+  for (const name of Object.keys(base) as (keyof Ports)[]) shifted[name] = base[name] + offset;
+  return shifted;
 }
 
 /** Where built binaries are cached, keyed by version: shared by all profiles and clones. */
