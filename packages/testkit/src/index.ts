@@ -5,3 +5,4 @@ export { testTemporal } from "./temporal.js";
 export type { TestTemporal } from "./temporal.js";
 export { testNamespace, testKubeConfig, eventually } from "./kubernetes.js";
 export type { TestNamespace } from "./kubernetes.js";
+export { recordHistory, loadHistories, recordingHistories } from "./histories.js";

@@ -1,13 +1,11 @@
 import { hostname } from "node:os";
-import { fileURLToPath } from "node:url";
 import { NativeConnection, Worker } from "@temporalio/worker";
 import type { Kysely } from "kysely";
 import { createSelfCheckActivities } from "../activities/self-check.js";
 import type { Config } from "../config/types.js";
 import type { Logger } from "../observability/logger.js";
 import type { Database } from "../storage/schema.js";
-
-export const workflowsPath = fileURLToPath(new URL("../workflows/index.ts", import.meta.url));
+import { workflowsPath } from "../workflow-bundle.js";
 
 export interface RunningWorker {
   identity: string;

@@ -1,11 +1,15 @@
-import { fileURLToPath } from "node:url";
 import { Worker } from "@temporalio/worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testDatabase, testTemporal, type TestDatabase, type TestTemporal } from "@hangar/testkit";
+import {
+  recordHistory,
+  testDatabase,
+  testTemporal,
+  type TestDatabase,
+  type TestTemporal,
+} from "@hangar/testkit";
+import { historiesDir, workflowsPath } from "../workflow-bundle.js";
 import { createSelfCheckActivities } from "../activities/self-check.js";
 import { selfCheckWorkflow } from "./self-check.js";
-
-const workflowsPath = fileURLToPath(new URL("./index.ts", import.meta.url));
 
 describe("self-check workflow on a real Temporal server", () => {
   let database: TestDatabase;
@@ -40,5 +44,6 @@ describe("self-check workflow on a real Temporal server", () => {
     const activityTasks = history.events?.filter((e) => e.activityTaskScheduledEventAttributes);
     expect(activityTasks).toHaveLength(2);
     await Worker.runReplayHistory({ workflowsPath }, history, workflowId);
+    await recordHistory(temporal.client, workflowId, historiesDir, "self-check");
   });
 });
