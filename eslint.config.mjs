@@ -4,6 +4,7 @@ import { builtinModules } from "node:module";
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import importX from "eslint-plugin-import-x";
+import { createTypeScriptImportResolver } from "eslint-import-resolver-typescript";
 import globals from "globals";
 
 const server = "./packages/server/src";
@@ -67,6 +68,11 @@ export default tseslint.config(
       globals: { ...globals.node },
     },
     plugins: { "import-x": importX },
+    // Resolves `./x.js` to `./x.ts` as TypeScript does; without it the path
+    // rules below cannot see where an import points and silently pass.
+    settings: {
+      "import-x/resolver-next": [createTypeScriptImportResolver({ project: "tsconfig.json" })],
+    },
     rules: {
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/no-misused-promises": "error",
