@@ -2,6 +2,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { daemon, isAlive, readPid, stopPidFile, tail, waitFor } from "../process.js";
+import type { Ports } from "../layout.js";
 import type { LocalService } from "../service.js";
 import { apiRequest, healthz } from "./api-client.js";
 import { resolveControlPlaneBinaries, type ControlPlaneBinaries } from "./binaries.js";
@@ -12,14 +13,10 @@ const kwokStages = fileURLToPath(new URL("./kwok-stages.yaml", import.meta.url))
 
 export interface ControlPlaneOptions {
   dir: string;
-  ports: {
-    etcdClient: number;
-    etcdPeer: number;
-    apiserver: number;
-    controllerManager: number;
-    scheduler: number;
-    kwok: number;
-  };
+  ports: Pick<
+    Ports,
+    "etcdClient" | "etcdPeer" | "apiserver" | "controllerManager" | "scheduler" | "kwok"
+  >;
   /** Throw the etcd data away on every start (tests). */
   throwaway: boolean;
 }

@@ -1,6 +1,14 @@
 import { DefaultLogger, Runtime, type LogLevel as TemporalLogLevel } from "@temporalio/worker";
 import type { Logger } from "../observability/logger.js";
 
+const pinoLevel = {
+  TRACE: "trace",
+  DEBUG: "debug",
+  INFO: "info",
+  WARN: "warn",
+  ERROR: "error",
+} as const satisfies Record<TemporalLogLevel, string>;
+
 /**
  * Routes the Temporal SDK's own logs (worker state, workflow bundling) into
  * Hangar's logger, so they are JSON and redacted like every other line. The
@@ -12,24 +20,7 @@ export function installTemporalRuntime(logger: Logger): void {
   const level: TemporalLogLevel = logger.isLevelEnabled("debug") ? "DEBUG" : "WARN";
   Runtime.install({
     logger: new DefaultLogger(level, (entry) => {
-      const meta = entry.meta ?? {};
-      switch (entry.level) {
-        case "TRACE":
-          sdk.trace(meta, entry.message);
-          return;
-        case "DEBUG":
-          sdk.debug(meta, entry.message);
-          return;
-        case "INFO":
-          sdk.info(meta, entry.message);
-          return;
-        case "WARN":
-          sdk.warn(meta, entry.message);
-          return;
-        case "ERROR":
-          sdk.error(meta, entry.message);
-          return;
-      }
+      sdk[pinoLevel[entry.level]](entry.meta ?? {}, entry.message);
     }),
   });
 }
