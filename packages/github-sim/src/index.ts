@@ -1,0 +1,23 @@
+export { ManualClock } from "./clock.js";
+export type { Clock } from "./clock.js";
+export { startSimulator } from "./simulator.js";
+export type { Simulator, SimulatorOptions, SimulatorStats } from "./simulator.js";
+export { createSimulatorClient, SimulatorControlError } from "./control-client.js";
+export type {
+  ChaosNext,
+  ChaosOptions,
+  CreatedInstallation,
+  CreateInstallationInput,
+  DeliveryView,
+  FailNextInput,
+  InstallationView,
+  JobView,
+  PushWorkflowFileInput,
+  QueuedRun,
+  QueueRunInput,
+  RunnerView,
+  SimulatorControl,
+} from "./control/types.js";
+export type { RequestLogEntry } from "./server.js";
+export { decodeJitConfig } from "./state/runners.js";
+export type { JitConfigDocument } from "./state/runners.js";
