@@ -1,0 +1,83 @@
+// The job workflow's forward-only rules, pure so they can be tested as tables.
+// GitHub delivers workflow_job events late, twice and out of order; these rules decide
+// what an event changes, and what the runner pool is told, from what was seen so far.
+
+export type JobStatus = "queued" | "waiting" | "in_progress" | "completed";
+
+/** What the runner pool is told. The pool keys demand by job id, so each kind is sent once. */
+export type DemandKind = "queued" | "started" | "finished";
+
+const rank: Record<JobStatus, number> = { queued: 1, waiting: 2, in_progress: 3, completed: 4 };
+
+export function jobStatusRank(status: JobStatus): number {
+  return rank[status];
+}
+
+export function isJobStatus(value: string): value is JobStatus {
+  return value in rank;
+}
+
+/** What the workflow knows about its job: the furthest status recorded and demand sent. */
+export interface JobProgress {
+  status: JobStatus | null;
+  demandSent: DemandKind[];
+}
+
+export const initialJobProgress: JobProgress = { status: null, demandSent: [] };
+
+export interface JobDecision {
+  next: JobProgress;
+  /** Write the event to the jobs row (the SQL guard re-checks the rank). */
+  record: boolean;
+  /** Tell the runner pool, or not. */
+  demand: DemandKind | null;
+}
+
+const demandFor: Record<JobStatus, DemandKind | null> = {
+  queued: "queued",
+  // Held for an environment approval: no runner yet. The queued event GitHub sends
+  // after the approval opens the demand (see below).
+  waiting: null,
+  in_progress: "started",
+  completed: "finished",
+};
+
+/**
+ * Applies one event.
+ *
+ * - An event moves the job only forward; one that does not is a no-op, except:
+ * - `queued` after `waiting` is the approval: the rank stays at waiting (the table's
+ *   trigger would refuse going back), but it opens demand if none was opened yet. A
+ *   `queued` that arrived before `waiting` already opened it, and demand is counted
+ *   once per job, so the second one is a no-op. Shuffled `waiting, queued, queued`
+ *   cannot tell the two queued events apart; the first one opens demand.
+ * - `completed` first (never seen queued) is recorded in full, with `finished` demand.
+ */
+export function decideJobEvent(progress: JobProgress, status: JobStatus): JobDecision {
+  const current = progress.status === null ? 0 : rank[progress.status];
+  const moves = rank[status] > current;
+  const reopens = status === "queued" && progress.status === "waiting";
+  const wanted = moves || reopens ? demandFor[status] : null;
+  const demand = wanted !== null && !progress.demandSent.includes(wanted) ? wanted : null;
+  return {
+    next: {
+      status: moves ? status : progress.status,
+      demandSent: demand === null ? progress.demandSent : [...progress.demandSent, demand],
+    },
+    record: moves,
+    demand,
+  };
+}
+
+/**
+ * The start time an event may record. GitHub fills started_at with created_at while a
+ * job is queued or waiting; only a runner starting it makes the value real.
+ */
+export function recordableStartedAt(status: JobStatus, startedAt: string | null): string | null {
+  return status === "in_progress" || status === "completed" ? startedAt : null;
+}
+
+/** The status an event reports: its status field, or its action when that is unknown. */
+export function jobEventStatus(event: { action: JobStatus; status: string }): JobStatus {
+  return isJobStatus(event.status) ? event.status : event.action;
+}

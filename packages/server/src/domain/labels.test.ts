@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { matchRunnerConfiguration, significantJobLabels } from "./labels.js";
+
+const configs = [
+  { id: "a", name: "hangar-4cpu", labels: [] },
+  { id: "b", name: "hangar-gpu", labels: ["gpu", "cuda"] },
+  { id: "c", name: "big", labels: ["hangar-4cpu", "ssd"] },
+];
+
+describe("matchRunnerConfiguration", () => {
+  it.each([
+    ["the name", ["hangar-4cpu"], "a"],
+    ["case-insensitively, defaults ignored", ["self-hosted", "Linux", "X64", "Hangar-4CPU"], "a"],
+    ["the most specific fit", ["hangar-4cpu", "ssd"], "c"],
+    ["labels besides the name", ["gpu"], "b"],
+    ["nothing for GitHub-hosted", ["ubuntu-latest"], undefined],
+    ["nothing for only default labels", ["self-hosted", "linux"], undefined],
+    ["nothing when one label is unserved", ["hangar-4cpu", "gpu"], undefined],
+  ])("matches by %s", (_name, labels, expected) => {
+    expect(matchRunnerConfiguration(labels, configs)?.id).toBe(expected);
+  });
+
+  it("lowercases and dedupes significant labels", () => {
+    expect(significantJobLabels(["A", "a", "self-hosted"])).toEqual(["a"]);
+  });
+});

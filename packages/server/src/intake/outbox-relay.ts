@@ -1,0 +1,171 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type Workflow,
+} from "@temporalio/client";
+import type { Kysely } from "kysely";
+import type { Logger } from "../observability/logger.js";
+import type { Database } from "../storage/schema.js";
+import { describeError } from "./describe-error.js";
+import { relayBatch, type ClaimedSignal, type SendResult } from "./outbox-claims.js";
+import type { OutboxWakeUps } from "./outbox-listener.js";
+import { createRelayStats, type RelayStats } from "./relay-stats.js";
+
+// Forwards the signal outbox to Temporal. A Temporal outage only delays signals: the
+// intake keeps accepting deliveries into the outbox, and each failed row is retried
+// with capped exponential backoff until Temporal takes it.
+
+export interface OutboxRelayOptions {
+  db: Kysely<Database>;
+  temporal: { client: Client; taskQueue: string };
+  logger: Logger;
+  /** Rows claimed per round; at most one per workflow, sent concurrently. */
+  batchSize?: number;
+  /** The fallback when no notification comes (missed, or a retry becoming due). */
+  pollIntervalMs?: number;
+  /** Prompt wake-ups after inserts (LISTEN/NOTIFY); without them the relay only polls. */
+  wakeUps?: OutboxWakeUps;
+  /** A hung call must not hold its batch's row locks for long. */
+  sendTimeoutMs?: number;
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+export interface OutboxRelay {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Looks for due rows now (what a notification does). */
+  wake(): void;
+  stats(): RelayStats;
+}
+
+/**
+ * Signals reach only running workflows, or start new ones where the last run failed:
+ * a workflow that completed has finished its business (a job reached `completed`, an
+ * installation was deleted), and a late or duplicate event must not start it afresh
+ * as a zombie waiting for events that will never come. Such a signal is recorded as
+ * dropped (sent_at set, last_error says why). ALLOW_DUPLICATE_FAILED_ONLY still lets a
+ * failed or terminated workflow be restarted by its next event.
+ */
+const REUSE_POLICY = "ALLOW_DUPLICATE_FAILED_ONLY";
+
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { db, logger } = options;
+  const { client, taskQueue } = options.temporal;
+  const batchSize = options.batchSize ?? 100;
+  const pollIntervalMs = options.pollIntervalMs ?? 1_000;
+  const sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
+  const backoff = options.backoff ?? { initialMs: 500, maxMs: 30_000 };
+  const stats = createRelayStats();
+
+  let running = false;
+  let poll: NodeJS.Timeout | undefined;
+  let draining: Promise<void> | undefined;
+  let wokenWhileDraining = false;
+
+  const retryDelay = (attempts: number): number => {
+    const delay = Math.min(backoff.initialMs * 2 ** Math.min(attempts, 30), backoff.maxMs);
+    // ±20% jitter, so rows that failed together do not all retry in the same instant.
+    return delay * (0.8 + Math.random() * 0.4);
+  };
+
+  const sendOne = async (row: ClaimedSignal): Promise<SendResult> => {
+    try {
+      await client.withDeadline(Date.now() + sendTimeoutMs, () =>
+        client.workflow.signalWithStart<Workflow, [unknown]>(row.workflowType, {
+          workflowId: row.workflowId,
+          taskQueue,
+          signal: row.signalName,
+          signalArgs: [row.args],
+          args: [],
+          workflowIdReusePolicy: REUSE_POLICY,
+        }),
+      );
+      return { id: row.id, kind: "sent" };
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        return { id: row.id, kind: "dropped", reason: "workflow already completed" };
+      }
+      const { name, message } = describeError(error);
+      const text = `${name}: ${message}`.slice(0, 1_000);
+      return { id: row.id, kind: "failed", error: text, retryInMs: retryDelay(row.attempts) };
+    }
+  };
+
+  const once = async (): Promise<number> => {
+    const round = await relayBatch(db, batchSize, (rows) => Promise.all(rows.map(sendOne)));
+    if (round.claimed === 0) return 0;
+    stats.batch();
+    const latency = (kind: SendResult["kind"]): number[] =>
+      round.results.flatMap((r) => (r.kind === kind ? [round.latenciesMs.get(r.id) ?? 0] : []));
+    const sent = latency("sent");
+    const dropped = latency("dropped");
+    const failed = round.results.filter((r) => r.kind === "failed");
+    stats.sent(sent);
+    stats.dropped(dropped);
+    stats.failed(failed.length);
+    const maxLatencyMs = Math.round(Math.max(0, ...sent));
+    logger.debug(
+      { claimed: round.claimed, sent: sent.length, dropped: dropped.length, maxLatencyMs },
+      "outbox batch relayed",
+    );
+    const firstFailure = failed[0];
+    if (firstFailure !== undefined) {
+      logger.warn(
+        { failed: failed.length, error: firstFailure.error },
+        "signals not delivered to Temporal; will retry",
+      );
+    }
+    return round.claimed;
+  };
+
+  // A function, so the compiler does not assume the flag unchanged across awaits.
+  const wokenSince = (): boolean => wokenWhileDraining;
+
+  const drain = async (): Promise<void> => {
+    for (;;) {
+      wokenWhileDraining = false;
+      try {
+        // Until a round finds nothing: a full batch suggests more is waiting, and a sent
+        // row unblocks its workflow's next row, which no notification announces.
+        let claimed = 1;
+        while (running && claimed > 0) claimed = await once();
+      } catch (error) {
+        logger.error({ error: describeError(error) }, "outbox relay round failed");
+        return;
+      }
+      if (!running || !wokenSince()) return;
+    }
+  };
+
+  const wake = (): void => {
+    if (!running) return;
+    if (draining !== undefined) {
+      wokenWhileDraining = true;
+      return;
+    }
+    draining = drain().finally(() => {
+      draining = undefined;
+    });
+  };
+
+  return {
+    async start() {
+      if (running) return;
+      running = true;
+      await options.wakeUps?.start(wake);
+      poll = setInterval(wake, pollIntervalMs);
+      wake();
+      logger.info({ taskQueue, batchSize, pollIntervalMs }, "outbox relay started");
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      clearInterval(poll);
+      await options.wakeUps?.stop();
+      await draining;
+      logger.info({ stats: stats.snapshot() }, "outbox relay stopped");
+    },
+    wake,
+    stats: () => stats.snapshot(),
+  };
+}
