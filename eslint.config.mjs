@@ -27,9 +27,12 @@ const others = (allowed) =>
   serverModules.filter((m) => !allowed.includes(m)).map((m) => `${server}/${m}`);
 
 // Workflow code is replayed deterministically by Temporal: no I/O, no clocks, no Node builtins.
-const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
+// Exact module names, not patterns: a pattern "domain" (a Node builtin) would also
+// match our own ../domain/ folder.
+const nodeBuiltins = builtinModules
+  .flatMap((m) => [m, `node:${m}`])
+  .map((name) => ({ name, message: "Workflow code must be deterministic: no Node builtins." }));
 const workflowForbidden = [
-  { group: nodeBuiltins, message: "Workflow code must be deterministic: no Node builtins." },
   {
     group: [
       "pg",
@@ -157,6 +160,7 @@ export default tseslint.config(
       "@typescript-eslint/no-restricted-imports": [
         "error",
         {
+          paths: nodeBuiltins,
           patterns: [
             ...workflowForbidden,
             {

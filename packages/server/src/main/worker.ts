@@ -1,7 +1,13 @@
 import { hostname } from "node:os";
 import { NativeConnection, Worker } from "@temporalio/worker";
 import type { Kysely } from "kysely";
+import { createInstallationActivities } from "../activities/installation.js";
+import { createJobActivities } from "../activities/jobs.js";
+import { createLoggingRunnerSide, createRunnerSideActivities } from "../activities/runner-side.js";
+import { createRunActivities } from "../activities/runs.js";
 import { createSelfCheckActivities } from "../activities/self-check.js";
+import { createUsageActivities } from "../activities/usage.js";
+import { createGitHubApp } from "../github/app-client.js";
 import type { Config } from "../config/types.js";
 import type { Logger } from "../observability/logger.js";
 import type { Database } from "../storage/schema.js";
@@ -41,7 +47,27 @@ export async function startWorker(deps: {
     taskQueue: config.temporal.taskQueue,
     identity,
     workflowsPath,
-    activities: { ...createSelfCheckActivities({ db, workerIdentity: identity }) },
+    activities: {
+      ...createSelfCheckActivities({ db, workerIdentity: identity }),
+      // In simulator mode the worker has no GitHub client yet: activities that need one
+      // fail, and the workflows treat that as a failed sync or stale check.
+      ...((github) => ({
+        ...createInstallationActivities({ db, github }),
+        ...createJobActivities({ db, github }),
+      }))(
+        config.github.mode === "app"
+          ? createGitHubApp({
+              apiUrl: config.github.apiUrl,
+              appId: config.github.appId,
+              privateKeyPem: config.github.privateKey.reveal(),
+              logger: logger.child({ subsystem: "github" }),
+            })
+          : null,
+      ),
+      ...createUsageActivities({ db }),
+      ...createRunActivities({ db }),
+      ...createRunnerSideActivities({ runnerSide: createLoggingRunnerSide(logger) }),
+    },
   });
   const done = worker.run().finally(() => connection.close());
   logger.info({ taskQueue: config.temporal.taskQueue, identity }, "worker polling");

@@ -1,2 +1,5 @@
 // The workflow bundle's entry point: every workflow the worker registers.
 export { selfCheckWorkflow } from "./self-check.js";
+export { jobWorkflow } from "./job.js";
+export { installationWorkflow } from "./installation.js";
+export { runWorkflow } from "./run.js";

@@ -1,0 +1,204 @@
+import { sql, type Kysely } from "kysely";
+import {
+  isJobStatus,
+  jobEventStatus,
+  recordableStartedAt,
+  type JobStatus,
+} from "../domain/job-state.js";
+import { matchRunnerConfiguration } from "../domain/labels.js";
+import type { JobEventArgs } from "../domain/signal-args.js";
+import type { Conclusion } from "../storage/schema/jobs.js";
+import type { Database } from "../storage/schema.js";
+import type { GitHubApp } from "../github/types.js";
+
+// The job workflow's side effects on the jobs table and GitHub. Every write is keyed by
+// workflow_job.id and guarded by the forward-only rank, so a retried activity or a
+// replayed event changes nothing.
+
+export interface JobSettings {
+  /** A job still queued this long is re-checked against GitHub's API (lost webhooks). */
+  staleAfterMs: number;
+  /** After completion, late duplicates are absorbed this long before the workflow ends. */
+  completedGraceMs: number;
+}
+
+export const defaultJobSettings: JobSettings = {
+  staleAfterMs: 10 * 60_000,
+  completedGraceMs: 60_000,
+};
+
+export type JobResolution =
+  | { kind: "ignored"; reason: string }
+  | { kind: "tracked"; runnerId: string; workspaceId: string; storedStatus: JobStatus | null };
+
+const conclusions: readonly Conclusion[] = [
+  "success",
+  "failure",
+  "cancelled",
+  "skipped",
+  "timed_out",
+  "action_required",
+  "neutral",
+  "stale",
+  "startup_failure",
+];
+
+function asConclusion(value: string | null): Conclusion | null {
+  return conclusions.find((c) => c === value) ?? null;
+}
+
+export function createJobActivities(deps: {
+  db: Kysely<Database>;
+  /** Null where no GitHub client is configured: the stale-job check then fails. */
+  github: GitHubApp | null;
+  settings?: Partial<JobSettings>;
+}) {
+  const { db, github } = deps;
+  const settings: JobSettings = { ...defaultJobSettings, ...deps.settings };
+
+  return {
+    getJobSettings(): Promise<JobSettings> {
+      return Promise.resolve(settings);
+    },
+
+    /**
+     * Whether Hangar tracks this job: its installation is linked to a workspace and a
+     * live runner configuration of that installation serves its labels. Also reports
+     * what is stored already, so a workflow started by a late duplicate can stop.
+     */
+    async resolveJob(event: JobEventArgs): Promise<JobResolution> {
+      const stored = await db
+        .selectFrom("jobs")
+        .select(["status", "runner_id", "workspace_id"])
+        .where("github_job_id", "=", BigInt(event.id))
+        .executeTakeFirst();
+      if (stored?.runner_id != null) {
+        return {
+          kind: "tracked",
+          runnerId: stored.runner_id,
+          workspaceId: stored.workspace_id,
+          storedStatus: stored.status,
+        };
+      }
+      const installation = await db
+        .selectFrom("github_installations")
+        .select(["workspace_id", "state"])
+        .where("installation_id", "=", BigInt(event.installationId))
+        .executeTakeFirst();
+      const workspaceId = installation?.workspace_id ?? null;
+      if (workspaceId === null) return { kind: "ignored", reason: "installation not linked" };
+      const configurations = await db
+        .selectFrom("runners")
+        .select(["id", "name", "labels"])
+        .where("installation_id", "=", BigInt(event.installationId))
+        .where("workspace_id", "=", workspaceId)
+        .where("deleted_at", "is", null)
+        .execute();
+      const match = matchRunnerConfiguration(event.labels, configurations);
+      if (match === undefined) return { kind: "ignored", reason: "no runner configuration" };
+      return { kind: "tracked", runnerId: match.id, workspaceId, storedStatus: null };
+    },
+
+    /** Upserts the job from one event; true when the row was created or moved forward. */
+    async recordJobEvent(input: {
+      event: JobEventArgs;
+      runnerId: string;
+      workspaceId: string;
+    }): Promise<boolean> {
+      const { event, runnerId, workspaceId } = input;
+      const status = jobEventStatus(event);
+      const completed = status === "completed";
+      return db.transaction().execute(async (trx) => {
+        // The repository row must exist for the foreign key. Its privacy is unknown here;
+        // repository sync corrects it.
+        await trx
+          .insertInto("repositories")
+          .values({
+            github_repository_id: event.repository.id,
+            installation_id: event.installationId,
+            full_name: event.repository.fullName,
+            private: true,
+          })
+          .onConflict((oc) => oc.column("github_repository_id").doNothing())
+          .execute();
+        const row = await trx
+          .insertInto("jobs")
+          .values({
+            github_job_id: event.id,
+            github_run_id: event.runId,
+            run_attempt: event.runAttempt,
+            github_repository_id: event.repository.id,
+            installation_id: event.installationId,
+            workspace_id: workspaceId,
+            runner_id: runnerId,
+            name: event.name,
+            workflow_name: event.workflowName,
+            head_branch: event.headBranch,
+            head_sha: event.headSha,
+            labels: event.labels,
+            status,
+            conclusion: completed ? asConclusion(event.conclusion) : null,
+            github_created_at: event.createdAt,
+            github_started_at: recordableStartedAt(status, event.startedAt),
+            github_completed_at: completed ? event.completedAt : null,
+            runner_name: event.runnerName,
+            github_runner_id: event.runnerId,
+            runner_group_id: event.runnerGroupId,
+            runner_group_name: event.runnerGroupName,
+          })
+          .onConflict((oc) =>
+            oc
+              .column("github_job_id")
+              .doUpdateSet({
+                status: (eb) => eb.ref("excluded.status"),
+                conclusion: (eb) => eb.ref("excluded.conclusion"),
+                github_started_at: sql`coalesce(excluded.github_started_at, jobs.github_started_at)`,
+                github_completed_at: (eb) => eb.ref("excluded.github_completed_at"),
+                runner_name: sql`coalesce(excluded.runner_name, jobs.runner_name)`,
+                github_runner_id: sql`coalesce(excluded.github_runner_id, jobs.github_runner_id)`,
+                runner_group_id: sql`coalesce(excluded.runner_group_id, jobs.runner_group_id)`,
+                runner_group_name: sql`coalesce(excluded.runner_group_name, jobs.runner_group_name)`,
+                last_event_at: sql`now()`,
+              })
+              .where(sql<boolean>`jobs.status_rank < job_status_rank(excluded.status)`),
+          )
+          .returning("github_job_id")
+          .executeTakeFirst();
+        return row !== undefined;
+      });
+    },
+
+    /**
+     * GitHub's view of a job that has been queued suspiciously long, as the event it
+     * would have sent; null when GitHub still has it queued (nothing was missed).
+     */
+    async checkJobOnGitHub(event: JobEventArgs): Promise<JobEventArgs | null> {
+      const { fullName, ownerLogin } = event.repository;
+      const repo = fullName.slice(fullName.indexOf("/") + 1);
+      if (github === null) throw new Error("no GitHub client configured for this worker");
+      const job = await github
+        .installation(event.installationId)
+        .getJob(ownerLogin, repo, event.id);
+      await db
+        .updateTable("jobs")
+        .set({ stale_checked_at: sql`now()` })
+        .where("github_job_id", "=", BigInt(event.id))
+        .execute();
+      if (!isJobStatus(job.status) || job.status === "queued") return null;
+      return {
+        ...event,
+        action: job.status,
+        status: job.status,
+        conclusion: job.conclusion,
+        createdAt: job.createdAt,
+        startedAt: job.startedAt,
+        completedAt: job.completedAt,
+        runnerId: job.runnerId,
+        runnerName: job.runnerName,
+        runnerGroupId: job.runnerGroupId,
+      };
+    },
+  };
+}
+
+export type JobActivities = ReturnType<typeof createJobActivities>;

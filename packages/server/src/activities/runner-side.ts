@@ -1,0 +1,80 @@
+import type { Logger } from "../observability/logger.js";
+import type { DemandKind } from "../domain/job-state.js";
+
+// What the event pipeline asks of the runner side (namespaces, pools, pods). The
+// Kubernetes issue replaces the logging implementation; the recorder lets tests see
+// exactly what was asked, in order.
+
+export interface JobDemand {
+  installationId: number;
+  jobId: number;
+  labels: string[];
+  kind: DemandKind;
+}
+
+export interface RunnerSide {
+  prepareInstallation(installationId: number): Promise<void>;
+  teardownInstallation(installationId: number): Promise<void>;
+  /** Keyed by job id and kind, so a repeated call (a retried activity) is harmless. */
+  jobDemand(demand: JobDemand): Promise<void>;
+}
+
+export type RunnerSideCall =
+  | { op: "prepareInstallation"; installationId: number }
+  | { op: "teardownInstallation"; installationId: number }
+  | ({ op: "jobDemand" } & JobDemand);
+
+export interface RecordingRunnerSide extends RunnerSide {
+  readonly calls: RunnerSideCall[];
+}
+
+export function createRecordingRunnerSide(): RecordingRunnerSide {
+  const calls: RunnerSideCall[] = [];
+  return {
+    calls,
+    prepareInstallation(installationId) {
+      calls.push({ op: "prepareInstallation", installationId });
+      return Promise.resolve();
+    },
+    teardownInstallation(installationId) {
+      calls.push({ op: "teardownInstallation", installationId });
+      return Promise.resolve();
+    },
+    jobDemand(demand) {
+      calls.push({ op: "jobDemand", ...demand });
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Until Kubernetes provisioning exists, production says what it would have done. */
+export function createLoggingRunnerSide(logger: Logger): RunnerSide {
+  const log = logger.child({ subsystem: "runner-side" });
+  return {
+    prepareInstallation(installationId) {
+      log.info({ installationId }, "prepare installation (not built yet)");
+      return Promise.resolve();
+    },
+    teardownInstallation(installationId) {
+      log.info({ installationId }, "tear down installation (not built yet)");
+      return Promise.resolve();
+    },
+    jobDemand(demand) {
+      log.info({ ...demand }, "job demand (not built yet)");
+      return Promise.resolve();
+    },
+  };
+}
+
+/** The runner side as activities, so workflows reach it through Temporal's retries. */
+export function createRunnerSideActivities(deps: { runnerSide: RunnerSide }) {
+  return {
+    prepareInstallation: (installationId: number) =>
+      deps.runnerSide.prepareInstallation(installationId),
+    teardownInstallation: (installationId: number) =>
+      deps.runnerSide.teardownInstallation(installationId),
+    signalJobDemand: (demand: JobDemand) => deps.runnerSide.jobDemand(demand),
+  };
+}
+
+export type RunnerSideActivities = ReturnType<typeof createRunnerSideActivities>;
