@@ -50,6 +50,17 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
     `  Temporal     ${config.temporal.address} (namespace ${config.temporal.namespace})${local.temporalUiUrl && wanted.includes("temporal") ? `, UI ${local.temporalUiUrl}` : ""}`,
     `  Kubernetes   ${kubernetesDown ? `unavailable (${kubernetesDown.reason.split("\n")[0] ?? ""})` : config.kubernetes.connection.mode === "kubeconfig" ? `KUBECONFIG=${config.kubernetes.connection.path}` : "in-cluster"}`,
     `  Self-check   worker ${dev.selfCheck.workerIdentity} reached PostgreSQL ${dev.selfCheck.postgresVersion}, schema v${dev.selfCheck.schemaVersion}`,
+    `  Intake       ${dev.intakeUrl}/webhooks/github`,
+    ...(dev.simulatorUrl
+      ? [`  GitHub       simulator at ${dev.simulatorUrl} (no GitHub App configured)`]
+      : []),
+    ...(dev.demo
+      ? [
+          `  Demo         installation ${dev.demo.installationId}: ${dev.demo.repositoriesSynced} repositories synced; ` +
+            `webhooks ${dev.demo.deliveries.routed} routed, ${dev.demo.deliveries.ignored} ignored, ${dev.demo.deliveries.failed} failed; ` +
+            `${dev.demo.jobsQueued} jobs queued (they wait for a workspace link and runners, which later releases add)`,
+        ]
+      : []),
     `  Running      ${dev.roles.running.join(", ")}`,
     `  Not built yet ${dev.roles.notBuiltYet.join(", ")}`,
     "",

@@ -5,11 +5,19 @@ import type { Logger } from "../observability/logger.js";
 import { createDatabase } from "../storage/database.js";
 import { migrate } from "../storage/migrate.js";
 import { selfCheckWorkflow } from "../workflows/self-check.js";
+import { runDemo, type DemoReport } from "./demo.js";
+import { connectGitHub } from "./github.js";
+import { startIntake } from "./intake.js";
 import { installTemporalRuntime } from "./temporal-runtime.js";
 import { startWorker } from "./worker.js";
 
 export interface RunningDev {
   selfCheck: SelfCheckResult;
+  intakeUrl: string;
+  /** Base URL of the built-in GitHub simulator, when it stands in for GitHub. */
+  simulatorUrl: string | undefined;
+  /** What the demo traffic did (simulator only). */
+  demo: DemoReport | undefined;
   /** Which roles are running in this process, and which are not built yet. */
   roles: { running: string[]; notBuiltYet: string[] };
   done: Promise<void>;
@@ -17,9 +25,11 @@ export interface RunningDev {
 }
 
 /**
- * The dev role: every role in one process. Applies migrations, starts the
- * worker, and proves the Temporal → worker → PostgreSQL path with the
- * self-check workflow before reporting ready.
+ * The dev role: every role in one process. Applies migrations, connects
+ * GitHub (the configured App, or the built-in simulator), starts the worker
+ * and the intake, proves Temporal → worker → PostgreSQL with the self-check
+ * workflow, and with the simulator drives a little demo traffic through the
+ * whole pipeline.
  */
 export async function startDev(config: Config, logger: Logger): Promise<RunningDev> {
   installTemporalRuntime(logger);
@@ -30,38 +40,67 @@ export async function startDev(config: Config, logger: Logger): Promise<RunningD
   });
   logger.info({ applied: applied.applied.length }, "database migrated");
 
-  const database = createDatabase(config.database.url.reveal(), { max: config.database.poolMax });
-  const worker = await startWorker({
-    config,
-    db: database.db,
-    logger: logger.child({ subsystem: "worker" }),
-  });
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const stack: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stack.splice(0).reverse()) await stop().catch(() => undefined);
+  };
   try {
+    const database = createDatabase(config.database.url.reveal(), {
+      max: config.database.poolMax,
+    });
+    stack.push(database.close);
+    const github = await connectGitHub(config, logger);
+    stack.push(() => github.close());
+    const worker = await startWorker({
+      config,
+      db: database.db,
+      logger: logger.child({ subsystem: "worker" }),
+      github: github.app,
+    });
+    stack.push(() => worker.stop());
+    const connection = await Connection.connect({ address: config.temporal.address });
+    stack.push(() => connection.close());
     const client = new Client({ connection, namespace: config.temporal.namespace });
+    const intake = await startIntake({
+      db: database.db,
+      pool: database.pool,
+      temporalClient: client,
+      taskQueue: config.temporal.taskQueue,
+      logger: logger.child({ subsystem: "intake" }),
+      webhookSecrets: github.webhookSecrets,
+      maxBodyBytes: config.http.webhookMaxBytes,
+      host: config.http.host,
+      port: config.http.intakePort,
+    });
+    stack.push(() => intake.stop());
+
     const selfCheck = await client.workflow.execute(selfCheckWorkflow, {
       taskQueue: config.temporal.taskQueue,
       workflowId: `self-check-${worker.identity}-${Date.now()}`,
       workflowExecutionTimeout: "1 minute",
     });
     logger.info({ selfCheck }, "self-check passed");
+
+    let demo: DemoReport | undefined;
+    if (github.simulator) {
+      await github.simulator.control.setWebhookUrl(`${intake.url}/webhooks/github`);
+      demo = await runDemo(github.simulator, database.db);
+      logger.info({ demo }, "demo traffic processed");
+    }
     return {
       selfCheck,
+      intakeUrl: intake.url,
+      simulatorUrl: github.simulator?.url,
+      demo,
       roles: {
-        running: ["worker"],
-        notBuiltYet: ["intake", "api", "dashboard", "github-simulator"],
+        running: ["intake", "worker", ...(github.simulator ? ["github-simulator"] : [])],
+        notBuiltYet: ["api", "dashboard", "runner provisioning"],
       },
       done: worker.done,
-      async stop() {
-        await worker.stop();
-        await database.close();
-      },
+      stop: stopAll,
     };
   } catch (error) {
-    await worker.stop();
-    await database.close();
+    await stopAll();
     throw error;
-  } finally {
-    await connection.close();
   }
 }

@@ -7,7 +7,8 @@ import { createLoggingRunnerSide, createRunnerSideActivities } from "../activiti
 import { createRunActivities } from "../activities/runs.js";
 import { createSelfCheckActivities } from "../activities/self-check.js";
 import { createUsageActivities } from "../activities/usage.js";
-import { createGitHubApp } from "../github/app-client.js";
+import { createWorkflowFileActivities } from "../activities/workflow-files.js";
+import type { GitHubApp } from "../github/types.js";
 import type { Config } from "../config/types.js";
 import type { Logger } from "../observability/logger.js";
 import type { Database } from "../storage/schema.js";
@@ -37,8 +38,10 @@ export async function startWorker(deps: {
   config: Config;
   db: Kysely<Database>;
   logger: Logger;
+  /** The GitHub App (or the simulator's); null leaves GitHub-backed activities failing. */
+  github: GitHubApp | null;
 }): Promise<RunningWorker> {
-  const { config, db, logger } = deps;
+  const { config, db, logger, github } = deps;
   const identity = `${hostname()}-${process.pid}`;
   const connection = await connectTemporalWorker(config);
   const worker = await Worker.create({
@@ -49,21 +52,9 @@ export async function startWorker(deps: {
     workflowsPath,
     activities: {
       ...createSelfCheckActivities({ db, workerIdentity: identity }),
-      // In simulator mode the worker has no GitHub client yet: activities that need one
-      // fail, and the workflows treat that as a failed sync or stale check.
-      ...((github) => ({
-        ...createInstallationActivities({ db, github }),
-        ...createJobActivities({ db, github }),
-      }))(
-        config.github.mode === "app"
-          ? createGitHubApp({
-              apiUrl: config.github.apiUrl,
-              appId: config.github.appId,
-              privateKeyPem: config.github.privateKey.reveal(),
-              logger: logger.child({ subsystem: "github" }),
-            })
-          : null,
-      ),
+      ...createInstallationActivities({ db, github }),
+      ...createJobActivities({ db, github }),
+      ...createWorkflowFileActivities({ db, github }),
       ...createUsageActivities({ db }),
       ...createRunActivities({ db }),
       ...createRunnerSideActivities({ runnerSide: createLoggingRunnerSide(logger) }),

@@ -3,3 +3,4 @@ export { selfCheckWorkflow } from "./self-check.js";
 export { jobWorkflow } from "./job.js";
 export { installationWorkflow } from "./installation.js";
 export { runWorkflow } from "./run.js";
+export { workflowFilesWorkflow } from "./workflow-files.js";
