@@ -29,6 +29,8 @@ export async function runDemo(
   options: { timeoutMs?: number } = {},
 ): Promise<DemoReport> {
   const { control } = simulator;
+  // The dev database outlives runs: count only this run's deliveries.
+  const startedAt = new Date();
   const { installationId } = await control.createInstallation({
     account: { login: "demo-org", type: "Organization" },
     repositories: ["web", "api"],
@@ -61,6 +63,7 @@ export async function runDemo(
   const statuses = await db
     .selectFrom("webhook_deliveries")
     .select(["status", sql<number>`count(*)::int`.as("count")])
+    .where("received_at", ">=", startedAt)
     .groupBy("status")
     .execute();
   const count = (status: string): number => statuses.find((s) => s.status === status)?.count ?? 0;
