@@ -7,7 +7,7 @@ import {
 } from "../domain/job-state.js";
 import { matchRunnerConfiguration } from "../domain/labels.js";
 import type { JobEventArgs } from "../domain/signal-args.js";
-import type { Conclusion } from "../storage/schema/jobs.js";
+import { asConclusion } from "../storage/schema/jobs.js";
 import type { Database } from "../storage/schema.js";
 import type { GitHubApp } from "../github/types.js";
 
@@ -30,22 +30,6 @@ export const defaultJobSettings: JobSettings = {
 export type JobResolution =
   | { kind: "ignored"; reason: string }
   | { kind: "tracked"; runnerId: string; workspaceId: string; storedStatus: JobStatus | null };
-
-const conclusions: readonly Conclusion[] = [
-  "success",
-  "failure",
-  "cancelled",
-  "skipped",
-  "timed_out",
-  "action_required",
-  "neutral",
-  "stale",
-  "startup_failure",
-];
-
-function asConclusion(value: string | null): Conclusion | null {
-  return conclusions.find((c) => c === value) ?? null;
-}
 
 export function createJobActivities(deps: {
   db: Kysely<Database>;

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import type { RunEventArgs } from "../domain/signal-args.js";
-import type { Conclusion, WorkflowRunsTable } from "../storage/schema/jobs.js";
+import { asConclusion, type WorkflowRunsTable } from "../storage/schema/jobs.js";
 import type { Database } from "../storage/schema.js";
 
 // workflow_runs rows from workflow_run events. Runs have no forward-only order (a re-run
@@ -16,17 +16,6 @@ const runStatuses: readonly RunStatus[] = [
   "waiting",
   "in_progress",
   "completed",
-];
-const conclusions: readonly Conclusion[] = [
-  "success",
-  "failure",
-  "cancelled",
-  "skipped",
-  "timed_out",
-  "action_required",
-  "neutral",
-  "stale",
-  "startup_failure",
 ];
 
 function runStatus(event: RunEventArgs): RunStatus {
@@ -70,9 +59,7 @@ export function createRunActivities(deps: { db: Kysely<Database> }) {
             head_branch: event.headBranch,
             event: event.event,
             status,
-            conclusion: completed
-              ? (conclusions.find((c) => c === event.conclusion) ?? null)
-              : null,
+            conclusion: completed ? asConclusion(event.conclusion) : null,
             github_created_at: event.createdAt,
             github_started_at: event.runStartedAt,
             github_updated_at: event.updatedAt,

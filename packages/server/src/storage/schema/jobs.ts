@@ -3,17 +3,24 @@ import type { Timestamp, CreatedAt, UpdatedAt, Int8, Numeric, CalendarDate } fro
 
 // Workflow runs, jobs and the usage ledger.
 
-/** GitHub's conclusions of jobs and runs. */
-export type Conclusion =
-  | "success"
-  | "failure"
-  | "cancelled"
-  | "skipped"
-  | "timed_out"
-  | "action_required"
-  | "neutral"
-  | "stale"
-  | "startup_failure";
+/** GitHub's conclusions of jobs and runs: what the conclusion CHECK constraints accept. */
+export const conclusions = [
+  "success",
+  "failure",
+  "cancelled",
+  "skipped",
+  "timed_out",
+  "action_required",
+  "neutral",
+  "stale",
+  "startup_failure",
+] as const;
+export type Conclusion = (typeof conclusions)[number];
+
+/** GitHub's conclusion as stored, or null for one the schema does not know (yet). */
+export function asConclusion(value: string | null): Conclusion | null {
+  return conclusions.find((c) => c === value) ?? null;
+}
 
 export interface WorkflowRunsTable {
   github_run_id: Int8;
