@@ -1,5 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import type { InstallArgs, RepositoryArgs } from "../domain/signal-args.js";
+import { GitHubNotFoundError } from "../github/errors.js";
 import type { GitHubApp } from "../github/types.js";
 import type { Database } from "../storage/schema.js";
 
@@ -56,7 +57,15 @@ export function createInstallationActivities(deps: {
       .where("installation_id", "=", BigInt(installationId))
       .executeTakeFirst();
     if (exists !== undefined) return;
-    const found = await github().getInstallation(installationId);
+    // GitHub no longer knows an installation that was deleted: there is nothing to
+    // record, and retrying the lookup would only hold up the workflow's later signals.
+    const found = await github()
+      .getInstallation(installationId)
+      .catch((error: unknown) => {
+        if (error instanceof GitHubNotFoundError) return null;
+        throw error;
+      });
+    if (found === null) return;
     if (found.account === null) throw new Error(`installation ${installationId} has no account`);
     await db
       .insertInto("github_installations")

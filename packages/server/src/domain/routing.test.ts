@@ -186,6 +186,18 @@ describe("routeEvent", () => {
     expect(target(routeEvent(input))).toEqual(expected);
   });
 
+  it('reads runner_id 0 and runner_name "" as no runner (they decide billing)', () => {
+    const noRunner: WorkflowJobPayload = {
+      ...job,
+      workflow_job: { ...job.workflow_job, runner_id: 0, runner_name: "" },
+    };
+    const decision = routeEvent({ event: "workflow_job", action: "queued", payload: noRunner });
+    expect(decision.kind === "signal" && decision.signals[0]?.args).toMatchObject({
+      runnerId: null,
+      runnerName: null,
+    });
+  });
+
   it("gives a job workflow the narrowed job, with JSON numbers for ids", () => {
     const decision = routeEvent({ event: "workflow_job", action: "waiting", payload: job });
     expect(decision.kind === "signal" && decision.signals[0]?.args).toEqual({

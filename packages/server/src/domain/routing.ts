@@ -179,8 +179,10 @@ function jobSignal(action: JobEventArgs["action"], payload: WorkflowJobPayload):
     createdAt: job.created_at,
     startedAt: job.started_at,
     completedAt: job.completed_at,
-    runnerId: job.runner_id,
-    runnerName: job.runner_name,
+    // GitHub has been seen to send 0 and "" for "no runner"; only null means that here,
+    // because a runner name decides whether a job is billed.
+    runnerId: job.runner_id === 0 ? null : job.runner_id,
+    runnerName: job.runner_name === "" ? null : job.runner_name,
     runnerGroupId: job.runner_group_id,
     runnerGroupName: job.runner_group_name,
     repository: ownerArgs(payload.repository),

@@ -76,10 +76,9 @@ export async function jobWorkflow(): Promise<JobWorkflowResult> {
       await apply(event);
       continue;
     }
-    if (progress.status !== "queued") {
-      await condition(() => inbox.length > 0);
-      continue;
-    }
+    // Any unfinished state is re-checked against GitHub when events stop coming:
+    // GitHub never retries a failed delivery, and a lost `completed` would leave the
+    // job unbilled and this workflow open forever.
     const arrived = await condition(() => inbox.length > 0, settings.staleAfterMs);
     if (!arrived) {
       const fresh = await checkStale(first);

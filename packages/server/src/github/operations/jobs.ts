@@ -25,8 +25,9 @@ function mapJob(data: JobData): WorkflowJob {
     startedAt:
       data.status === "in_progress" || data.status === "completed" ? data.started_at : null,
     completedAt: data.completed_at,
-    runnerId: toOptionalId(data.runner_id),
-    runnerName: data.runner_name,
+    // "" and 0 mean "no runner" as much as null does (see domain/routing.ts).
+    runnerId: data.runner_id === 0 ? null : toOptionalId(data.runner_id),
+    runnerName: data.runner_name === "" ? null : data.runner_name,
     runnerGroupId: toOptionalId(data.runner_group_id),
   };
 }
