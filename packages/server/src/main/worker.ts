@@ -3,6 +3,7 @@ import { NativeConnection, Worker } from "@temporalio/worker";
 import type { Kysely } from "kysely";
 import { createInstallationActivities } from "../activities/installation.js";
 import { createJobActivities } from "../activities/jobs.js";
+import { createRedeliveryActivities } from "../activities/redelivery.js";
 import { createLoggingRunnerSide, createRunnerSideActivities } from "../activities/runner-side.js";
 import { createRunActivities } from "../activities/runs.js";
 import { createSelfCheckActivities } from "../activities/self-check.js";
@@ -57,6 +58,7 @@ export async function startWorker(deps: {
       ...createWorkflowFileActivities({ db, github }),
       ...createUsageActivities({ db }),
       ...createRunActivities({ db }),
+      ...createRedeliveryActivities({ db, github }),
       ...createRunnerSideActivities({ runnerSide: createLoggingRunnerSide(logger) }),
     },
   });

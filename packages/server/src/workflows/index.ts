@@ -4,3 +4,4 @@ export { jobWorkflow } from "./job.js";
 export { installationWorkflow } from "./installation.js";
 export { runWorkflow } from "./run.js";
 export { workflowFilesWorkflow } from "./workflow-files.js";
+export { redeliveryWorkflow } from "./redelivery.js";
