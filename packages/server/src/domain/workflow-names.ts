@@ -29,3 +29,11 @@ export const workflowIds = {
   run: (runId: number, runAttempt: number): string => `run-${runId}-${runAttempt}`,
   workflowFiles: (repositoryId: number): string => `workflow-files-${repositoryId}`,
 };
+
+/**
+ * Workflows that end when idle rather than when their business is done, so the
+ * next event must start them afresh (a push after the last scan ended). Every
+ * other workflow ends for good: a job completed, a run completed, an
+ * installation deleted.
+ */
+export const restartableWorkflowTypes: ReadonlySet<string> = new Set([workflowTypes.workflowFiles]);

@@ -12,7 +12,12 @@ import { createIntakeApp, WEBHOOK_PATH } from "./app.js";
 import { listenForOutbox } from "./outbox-listener.js";
 import { createOutboxRelay, type OutboxRelay } from "./outbox-relay.js";
 import { createSignatureVerifier } from "./signature.js";
-import { signedDelivery, workflowJobPayload, type SignedDelivery } from "./testing/payloads.js";
+import {
+  signedDelivery,
+  repositoryPayload,
+  workflowJobPayload,
+  type SignedDelivery,
+} from "./testing/payloads.js";
 import {
   actionsOf,
   outboxRows,
@@ -208,6 +213,45 @@ describe("outbox relay", () => {
     const sent = relays.map((r) => r.stats().sent);
     expect(sent[0]! + sent[1]!).toBe(jobIds.length * actions.length);
     await expectSignalsInOutboxOrder(jobIds);
+  });
+
+  it("starts a workflow that ends when idle afresh on its next event", async () => {
+    const relay = relayWith();
+    await relay.start();
+    try {
+      const repositoryId = jobId(300);
+      const workflowId = `workflow-files-${repositoryId}`;
+      const push = (after: string): SignedDelivery =>
+        signedDelivery({
+          secret: SECRET,
+          event: "push",
+          body: {
+            ref: "refs/heads/main",
+            after,
+            repository: repositoryPayload(repositoryId),
+            installation: { id: 42 },
+            commits: [{ added: [], modified: [".github/workflows/ci.yml"], removed: [] }],
+          },
+        });
+      expect(await post(push("a1"))).toBe(202);
+      await eventually("first scan started", async () =>
+        (await receivedSignals(temporal.client, workflowId)).length === 1 ? true : undefined,
+      );
+      const first = temporal.client.workflow.getHandle(workflowId);
+      await first.signal("finish");
+      await first.result();
+      expect(await post(push("b2"))).toBe(202);
+      await eventually("second push reached a new run", async () =>
+        (await receivedSignals(temporal.client, workflowId)).length === 1 &&
+        (await temporal.client.workflow.getHandle(workflowId).describe()).status.name === "RUNNING"
+          ? true
+          : undefined,
+      );
+      const rows = (await outboxRows(database.db)).filter((r) => r.workflow_id === workflowId);
+      expect(rows.map((r) => r.last_error)).toEqual([null, null]);
+    } finally {
+      await relay.stop();
+    }
   });
 
   it("drops a signal for a workflow that already completed instead of starting it again", async () => {

@@ -1,3 +1,4 @@
+import { restartableWorkflowTypes } from "../domain/workflow-names.js";
 import {
   WorkflowExecutionAlreadyStartedError,
   type Client,
@@ -44,9 +45,11 @@ export interface OutboxRelay {
  * installation was deleted), and a late or duplicate event must not start it afresh
  * as a zombie waiting for events that will never come. Such a signal is recorded as
  * dropped (sent_at set, last_error says why). ALLOW_DUPLICATE_FAILED_ONLY still lets a
- * failed or terminated workflow be restarted by its next event.
+ * failed or terminated workflow be restarted by its next event. Workflows that end when
+ * idle (domain/workflow-names.ts) are started afresh by their next event instead.
  */
-const REUSE_POLICY = "ALLOW_DUPLICATE_FAILED_ONLY";
+const reusePolicy = (workflowType: string): "ALLOW_DUPLICATE" | "ALLOW_DUPLICATE_FAILED_ONLY" =>
+  restartableWorkflowTypes.has(workflowType) ? "ALLOW_DUPLICATE" : "ALLOW_DUPLICATE_FAILED_ONLY";
 
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { db, logger } = options;
@@ -77,7 +80,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           signal: row.signalName,
           signalArgs: [row.args],
           args: [],
-          workflowIdReusePolicy: REUSE_POLICY,
+          workflowIdReusePolicy: reusePolicy(row.workflowType),
         }),
       );
       return { id: row.id, kind: "sent" };

@@ -4,6 +4,7 @@ import type { Config } from "../config/types.js";
 import type { Logger } from "../observability/logger.js";
 import { createDatabase } from "../storage/database.js";
 import { migrate } from "../storage/migrate.js";
+import { redeliveryWorkflow } from "../workflows/redelivery.js";
 import { selfCheckWorkflow } from "../workflows/self-check.js";
 import { runDemo, type DemoReport } from "./demo.js";
 import { connectGitHub } from "./github.js";
@@ -74,6 +75,14 @@ export async function startDev(config: Config, logger: Logger): Promise<RunningD
     });
     stack.push(() => intake.stop());
 
+    // One reconciler per namespace: GitHub never retries a failed delivery by itself.
+    await client.workflow.start(redeliveryWorkflow, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: "redelivery-reconciler",
+      args: [{ intervalMinutes: 5 }],
+      workflowIdConflictPolicy: "USE_EXISTING",
+    });
+
     const selfCheck = await client.workflow.execute(selfCheckWorkflow, {
       taskQueue: config.temporal.taskQueue,
       workflowId: `self-check-${worker.identity}-${Date.now()}`,
@@ -93,7 +102,12 @@ export async function startDev(config: Config, logger: Logger): Promise<RunningD
       simulatorUrl: github.simulator?.url,
       demo,
       roles: {
-        running: ["intake", "worker", ...(github.simulator ? ["github-simulator"] : [])],
+        running: [
+          "intake",
+          "worker",
+          "redelivery reconciler",
+          ...(github.simulator ? ["github-simulator"] : []),
+        ],
         notBuiltYet: ["api", "dashboard", "runner provisioning"],
       },
       done: worker.done,
