@@ -8,6 +8,7 @@ import {
 import { matchRunnerConfiguration } from "../domain/labels.js";
 import type { JobEventArgs } from "../domain/signal-args.js";
 import { asConclusion } from "../storage/schema/jobs.js";
+import { ensureRepositoryRow } from "../storage/repositories.js";
 import type { Database } from "../storage/schema.js";
 import type { GitHubApp } from "../github/types.js";
 
@@ -93,18 +94,11 @@ export function createJobActivities(deps: {
       const status = jobEventStatus(event);
       const completed = status === "completed";
       return db.transaction().execute(async (trx) => {
-        // The repository row must exist for the foreign key. Its privacy is unknown here;
-        // repository sync corrects it.
-        await trx
-          .insertInto("repositories")
-          .values({
-            github_repository_id: event.repository.id,
-            installation_id: event.installationId,
-            full_name: event.repository.fullName,
-            private: true,
-          })
-          .onConflict((oc) => oc.column("github_repository_id").doNothing())
-          .execute();
+        await ensureRepositoryRow(trx, {
+          id: event.repository.id,
+          installationId: event.installationId,
+          fullName: event.repository.fullName,
+        });
         const row = await trx
           .insertInto("jobs")
           .values({

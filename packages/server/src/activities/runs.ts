@@ -1,6 +1,7 @@
 import { sql, type Kysely } from "kysely";
 import type { RunEventArgs } from "../domain/signal-args.js";
 import { asConclusion, type WorkflowRunsTable } from "../storage/schema/jobs.js";
+import { ensureRepositoryRow } from "../storage/repositories.js";
 import type { Database } from "../storage/schema.js";
 
 // workflow_runs rows from workflow_run events. Runs have no forward-only order (a re-run
@@ -33,16 +34,11 @@ export function createRunActivities(deps: { db: Kysely<Database> }) {
           .where("installation_id", "=", BigInt(event.installationId))
           .executeTakeFirst();
         if (installation === undefined) return "unknown-installation";
-        await trx
-          .insertInto("repositories")
-          .values({
-            github_repository_id: event.repository.id,
-            installation_id: event.installationId,
-            full_name: event.repository.fullName,
-            private: true,
-          })
-          .onConflict((oc) => oc.column("github_repository_id").doNothing())
-          .execute();
+        await ensureRepositoryRow(trx, {
+          id: event.repository.id,
+          installationId: event.installationId,
+          fullName: event.repository.fullName,
+        });
         const status = runStatus(event);
         const completed = status === "completed";
         const row = await trx
