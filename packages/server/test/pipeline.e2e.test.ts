@@ -1,6 +1,6 @@
 import { Worker } from "@temporalio/worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator } from "@hangar/github-sim";
+import { startSimulator, type Simulator } from "@hangar/github-sim";
 import {
   eventually,
   testDatabase,
@@ -33,8 +33,6 @@ import { startRunnerFleet, type RunnerFleet } from "./runner-fleet.js";
 // in swapped pairs, and drops about a tenth; the intake records and relays them to
 // Temporal; the workflows write jobs and bill usage in PostgreSQL; the redelivery
 // reconciler recovers the drops. What ends in the database must equal GitHub's view.
-
-type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
 const JOBS = 100;
 const RUNNERS = 10;

@@ -1,11 +1,9 @@
-import type { startSimulator } from "@hangar/github-sim";
+import type { Simulator } from "@hangar/github-sim";
 import type { GitHubApp } from "../src/github/types.js";
 
 // Test-only: stands in for runner provisioning, which is not built yet. The simulator's
 // JIT runners are ephemeral (removed after one job), so the fleet keeps `size` idle
 // runners online, registering each through the GitHub client as Hangar will.
-
-type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
 export interface RunnerFleet {
   /** Runners registered so far. */

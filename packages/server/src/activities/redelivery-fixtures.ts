@@ -1,4 +1,4 @@
-import { startSimulator } from "@hangar/github-sim";
+import { startSimulator, type Simulator } from "@hangar/github-sim";
 import { testDatabase, type TestDatabase } from "@hangar/testkit";
 import type { FastifyInstance } from "fastify";
 import { createGitHubApp } from "../github/app-client.js";
@@ -10,8 +10,6 @@ import { createLogger } from "../observability/logger.js";
 // Test-only: the GitHub simulator delivering to the intake's real HTTP side, which
 // records deliveries in a test database. The relay is left out: what the reconciler
 // cares about is whether a GUID was recorded, not what happens to its signals.
-
-export type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
 export interface RedeliveryRig {
   database: TestDatabase;

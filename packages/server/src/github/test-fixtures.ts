@@ -1,12 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ManualClock, startSimulator } from "@hangar/github-sim";
+import { ManualClock, startSimulator, type Simulator } from "@hangar/github-sim";
 import { createGitHubApp, type GitHubAppOptions } from "./app-client.js";
 import type { GitHubApp } from "./types.js";
 
 // Test-only: a simulated GitHub and a client sharing one manual clock.
 
-type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 type SimulatorOptions = NonNullable<Parameters<typeof startSimulator>[0]>;
 
 export interface SimulatedGitHub {

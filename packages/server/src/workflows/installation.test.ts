@@ -1,6 +1,6 @@
 import { Worker } from "@temporalio/worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator } from "@hangar/github-sim";
+import { startSimulator, type Simulator } from "@hangar/github-sim";
 import {
   eventually,
   recordHistory,
@@ -22,8 +22,6 @@ import { installationStateQuery, type InstallationState } from "./installation.j
 
 // The installation workflow against real Temporal, PostgreSQL and the GitHub simulator,
 // driven by signal-with-start as the outbox relay does.
-
-type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
 let database: TestDatabase;
 let temporal: TestTemporal;

@@ -1,6 +1,6 @@
 import { Worker } from "@temporalio/worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator } from "@hangar/github-sim";
+import { startSimulator, type Simulator } from "@hangar/github-sim";
 import {
   recordHistory,
   testDatabase,
@@ -23,8 +23,6 @@ import type { JobWorkflowResult } from "./job.js";
 
 // The job workflow against real Temporal, PostgreSQL and the GitHub simulator, driven
 // exactly as the outbox relay drives it: signal-with-start, no arguments.
-
-type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
 let database: TestDatabase;
 let temporal: TestTemporal;
