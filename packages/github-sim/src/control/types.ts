@@ -1,5 +1,5 @@
 import type { ChaosNext, ChaosOptions } from "../delivery/chaos.js";
-import type { DeliveryStatus } from "../delivery/sender.js";
+import type { DeliveryRecord } from "../delivery/sender.js";
 import type { FailNextInput } from "../rate-limit/injected.js";
 import type { CreatedInstallation, CreateInstallationInput } from "../state/installations.js";
 import type { QueuedRun, QueueRunInput } from "../state/jobs.js";
@@ -24,18 +24,20 @@ export interface InstallationView extends SimInstallation {
   repositories: { id: number; fullName: string }[];
 }
 
-export interface DeliveryView {
-  id: number;
-  guid: string;
-  event: string;
-  action: string | null;
-  status: DeliveryStatus;
-  statusCode: number | null;
-  redelivery: boolean;
-  deliveredAt: string | null;
-  durationMs: number | null;
-  installationId: number | null;
-}
+/** A delivery as tests see it: the record without the bytes and headers exchanged. */
+export type DeliveryView = Pick<
+  DeliveryRecord,
+  | "id"
+  | "guid"
+  | "event"
+  | "action"
+  | "status"
+  | "statusCode"
+  | "redelivery"
+  | "deliveredAt"
+  | "durationMs"
+  | "installationId"
+>;
 
 export interface PushWorkflowFileInput {
   repository: string;
