@@ -3,6 +3,7 @@ export { testDatabase, createTemplateDatabase, TEMPLATE_DATABASE } from "./datab
 export type { TestDatabase } from "./database.js";
 export { testTemporal } from "./temporal.js";
 export type { TestTemporal } from "./temporal.js";
-export { testNamespace, testKubeConfig, eventually } from "./kubernetes.js";
+export { testNamespace, testKubeConfig } from "./kubernetes.js";
+export { eventually } from "./eventually.js";
 export type { TestNamespace } from "./kubernetes.js";
 export { recordHistory, loadHistories, recordingHistories } from "./histories.js";
