@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { JobEventArgs } from "../domain/signal-args.js";
 import type { Database } from "../storage/schema.js";
+import { createTenant } from "../storage/test-fixtures.js";
 
 // Test-only: the rows a job workflow needs (a workspace linked to an installation with
 // a repository and a runner configuration), and workflow_job events as the intake
@@ -15,8 +16,7 @@ export interface SeededTenant {
   repository: { id: number; fullName: string; ownerLogin: string };
 }
 
-let sequence = 0;
-
+/** A tenant (see storage/test-fixtures.ts) whose GitHub ids match the caller's. */
 export async function seedTenant(
   db: Kysely<Database>,
   input: {
@@ -26,74 +26,17 @@ export async function seedTenant(
     pricePerMinute?: string;
   },
 ): Promise<SeededTenant> {
-  sequence += 1;
-  const n = `${input.installationId}-${sequence}`;
-  const ownerLogin = input.repository.fullName.split("/")[0] ?? "acme";
-  const { id: workspaceId } = await db
-    .insertInto("workspaces")
-    .values({ slug: `ws-${n}`, name: `Workspace ${n}`, namespace: `hangar-ws-${n}` })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  const { id: projectId } = await db
-    .insertInto("projects")
-    .values({ workspace_id: workspaceId, name: "default", is_default: true })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  await db
-    .insertInto("github_installations")
-    .values({
-      installation_id: input.installationId,
-      workspace_id: workspaceId,
-      account_login: ownerLogin,
-      account_id: 50_000 + input.installationId,
-      account_type: "Organization",
-      repository_selection: "all",
-    })
-    .execute();
-  await db
-    .insertInto("repositories")
-    .values({
-      github_repository_id: input.repository.id,
-      installation_id: input.installationId,
-      full_name: input.repository.fullName,
-      private: true,
-    })
-    .execute();
-  const offeringId = `linux-4cpu-${n}`;
-  await db
-    .insertInto("runner_offerings")
-    .values({
-      id: offeringId,
-      name: `offering-${n}`,
-      cpu: "4",
-      memory: "16Gi",
-      image_repository: "ghcr.io/actions/actions-runner",
-      image_tag: "2.330.0",
-      price_per_minute: input.pricePerMinute ?? "0.008000",
-    })
-    .execute();
-  const { id: runnerId } = await db
-    .insertInto("runners")
-    .values({
-      workspace_id: workspaceId,
-      project_id: projectId,
-      installation_id: input.installationId,
-      name: input.runnerName ?? "hangar-4cpu",
-      offering_id: offeringId,
-      cpu: "4",
-      memory: "16Gi",
-      max_runners: 10,
-      namespace: `hangar-ws-${n}`,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
+  const tenant = await createTenant(db, input);
   return {
-    workspaceId,
-    projectId,
-    runnerId,
-    offeringId,
+    workspaceId: tenant.workspaceId,
+    projectId: tenant.projectId,
+    runnerId: tenant.runnerId,
+    offeringId: tenant.offeringId,
     installationId: input.installationId,
-    repository: { ...input.repository, ownerLogin },
+    repository: {
+      ...input.repository,
+      ownerLogin: input.repository.fullName.split("/")[0] ?? "acme",
+    },
   };
 }
 

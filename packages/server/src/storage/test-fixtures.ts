@@ -20,9 +20,23 @@ function next(): number {
   return sequence;
 }
 
+export interface TenantOptions {
+  /** GitHub's ids, when a test needs them to match another system (the simulator). */
+  installationId?: number;
+  repository?: { id: number; fullName: string };
+  /** The runner configuration's name, which is its `runs-on` label. */
+  runnerName?: string;
+  pricePerMinute?: string;
+}
+
 /** A workspace with a default project, a linked installation, a repository and a runner. */
-export async function createTenant(db: Kysely<Database>): Promise<Tenant> {
+export async function createTenant(
+  db: Kysely<Database>,
+  options: TenantOptions = {},
+): Promise<Tenant> {
   const n = next();
+  const fullName = options.repository?.fullName ?? `acme-${n}/app`;
+  const accountLogin = fullName.split("/")[0] ?? `acme-${n}`;
   const { id: workspaceId } = await db
     .insertInto("workspaces")
     .values({ slug: `acme-${n}`, name: `Acme ${n}`, namespace: `hangar-acme-${n}` })
@@ -33,25 +47,25 @@ export async function createTenant(db: Kysely<Database>): Promise<Tenant> {
     .values({ workspace_id: workspaceId, name: "default", is_default: true })
     .returning("id")
     .executeTakeFirstOrThrow();
-  const installationId = BigInt(10_000 + n);
+  const installationId = BigInt(options.installationId ?? 10_000 + n);
   await db
     .insertInto("github_installations")
     .values({
       installation_id: installationId,
       workspace_id: workspaceId,
-      account_login: `acme-${n}`,
+      account_login: accountLogin,
       account_id: 50_000 + n,
       account_type: "Organization",
       repository_selection: "all",
     })
     .execute();
-  const repositoryId = BigInt(700_000_000 + n);
+  const repositoryId = BigInt(options.repository?.id ?? 700_000_000 + n);
   await db
     .insertInto("repositories")
     .values({
       github_repository_id: repositoryId,
       installation_id: installationId,
-      full_name: `acme-${n}/app`,
+      full_name: fullName,
       private: true,
     })
     .execute();
@@ -65,7 +79,7 @@ export async function createTenant(db: Kysely<Database>): Promise<Tenant> {
       memory: "16Gi",
       image_repository: "ghcr.io/actions/actions-runner",
       image_tag: "2.330.0",
-      price_per_minute: "0.008000",
+      price_per_minute: options.pricePerMinute ?? "0.008000",
     })
     .execute();
   const { id: runnerId } = await db
@@ -74,7 +88,7 @@ export async function createTenant(db: Kysely<Database>): Promise<Tenant> {
       workspace_id: workspaceId,
       project_id: projectId,
       installation_id: installationId,
-      name: "hangar-4cpu",
+      name: options.runnerName ?? "hangar-4cpu",
       offering_id: offeringId,
       cpu: "4",
       memory: "16Gi",
