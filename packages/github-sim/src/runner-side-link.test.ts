@@ -1,5 +1,4 @@
-import type { V1Pod } from "@kubernetes/client-node";
-import { eventually, testNamespace, type TestNamespace } from "@hangar/testkit";
+import { eventually, runnerPod, testNamespace, type TestNamespace } from "@hangar/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "./clock.js";
 import { startSimulator, type Simulator } from "./simulator.js";
@@ -19,27 +18,6 @@ describe("runner side on Kubernetes", () => {
   afterAll(async () => {
     await sim.close();
     await ns.close();
-  });
-
-  const runnerPod = (name: string): V1Pod => ({
-    metadata: { name, labels: { app: "runner" } },
-    spec: {
-      restartPolicy: "Never",
-      automountServiceAccountToken: false,
-      containers: [
-        {
-          name: "runner",
-          image: "ghcr.io/actions/actions-runner:latest",
-          resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
-          env: [
-            {
-              name: "ACTIONS_RUNNER_INPUT_JITCONFIG",
-              valueFrom: { secretKeyRef: { name: `${name}-jit`, key: "jitconfig" } },
-            },
-          ],
-        },
-      ],
-    },
   });
 
   it("brings the pod's runner online, runs a job on it, and makes the pod succeed", async () => {

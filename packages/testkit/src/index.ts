@@ -7,3 +7,4 @@ export { testNamespace, testKubeConfig } from "./kubernetes.js";
 export { eventually } from "./eventually.js";
 export type { TestNamespace } from "./kubernetes.js";
 export { recordHistory, loadHistories, recordingHistories } from "./histories.js";
+export { runnerPod } from "./runner-pod.js";

@@ -1,6 +1,5 @@
-import type { V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, testNamespace, type TestNamespace } from "../src/index.js";
+import { eventually, runnerPod, testNamespace, type TestNamespace } from "../src/index.js";
 
 // The local control plane must behave like a real cluster for the runner
 // provisioning code: pods are scheduled onto nodes, kwok moves them to
@@ -14,28 +13,6 @@ describe("local Kubernetes control plane", () => {
     await ns.close();
   });
 
-  const pod = (name: string, extra: Partial<V1Pod["spec"]> = {}): V1Pod => ({
-    metadata: { name, labels: { app: "runner" } },
-    spec: {
-      restartPolicy: "Never",
-      automountServiceAccountToken: false,
-      containers: [
-        {
-          name: "runner",
-          image: "ghcr.io/actions/actions-runner:latest",
-          resources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } },
-          env: [
-            {
-              name: "ACTIONS_RUNNER_INPUT_JITCONFIG",
-              valueFrom: { secretKeyRef: { name: `${name}-jit`, key: "jitconfig" } },
-            },
-          ],
-        },
-      ],
-      ...extra,
-    },
-  });
-
   const running = (name: string) =>
     eventually(`pod ${name} Running`, async () => {
       const p = await ns.core.readNamespacedPod({ name, namespace: ns.name });
@@ -45,7 +22,7 @@ describe("local Kubernetes control plane", () => {
   it("schedules a pod, runs it through kwok, and garbage-collects its owned Secret", async () => {
     const created = await ns.core.createNamespacedPod({
       namespace: ns.name,
-      body: pod("runner-a"),
+      body: runnerPod("runner-a"),
     });
     const uid = created.metadata?.uid;
     expect(uid).toBeTruthy();
@@ -81,7 +58,7 @@ describe("local Kubernetes control plane", () => {
   });
 
   it("terminates a pod with the exit code a test asks for", async () => {
-    await ns.core.createNamespacedPod({ namespace: ns.name, body: pod("runner-b") });
+    await ns.core.createNamespacedPod({ namespace: ns.name, body: runnerPod("runner-b") });
     await running("runner-b");
     await ns.core.patchNamespacedPod({
       name: "runner-b",
@@ -100,7 +77,7 @@ describe("local Kubernetes control plane", () => {
   it("places GPU pods only on GPU nodes and spot pods only on spot nodes", async () => {
     await ns.core.createNamespacedPod({
       namespace: ns.name,
-      body: pod("runner-gpu", {
+      body: runnerPod("runner-gpu", {
         tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
         containers: [
           {
@@ -113,7 +90,7 @@ describe("local Kubernetes control plane", () => {
     });
     await ns.core.createNamespacedPod({
       namespace: ns.name,
-      body: pod("runner-spot", { nodeSelector: { "hangar.dev/capacity-type": "spot" } }),
+      body: runnerPod("runner-spot", { nodeSelector: { "hangar.dev/capacity-type": "spot" } }),
     });
     expect((await running("runner-gpu")).spec?.nodeName).toBe("kwok-gpu-1");
     expect((await running("runner-spot")).spec?.nodeName).toBe("kwok-spot-1");
@@ -122,7 +99,7 @@ describe("local Kubernetes control plane", () => {
   it("leaves a pod Pending when no node can fit it", async () => {
     await ns.core.createNamespacedPod({
       namespace: ns.name,
-      body: pod("runner-huge", {
+      body: runnerPod("runner-huge", {
         containers: [{ name: "runner", image: "runner", resources: { requests: { cpu: "500" } } }],
       }),
     });
