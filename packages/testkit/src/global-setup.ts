@@ -9,12 +9,14 @@ import { createTemplateDatabase } from "./database.js";
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const environment = await up("test");
+  let template: string;
   try {
-    await createTemplateDatabase(environment.endpoints.databaseUrl);
+    template = await createTemplateDatabase(environment.endpoints.databaseUrl);
   } catch (error) {
     await environment.down();
     throw error;
   }
   project.provide("hangarEndpoints", environment.endpoints);
+  project.provide("hangarTemplateDatabase", template);
   return () => environment.down();
 }

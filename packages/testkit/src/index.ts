@@ -1,5 +1,5 @@
 export { testEndpoints, uniqueSuffix } from "./endpoints.js";
-export { testDatabase, createTemplateDatabase, TEMPLATE_DATABASE } from "./database.js";
+export { testDatabase, createTemplateDatabase, templateDatabaseName } from "./database.js";
 export type { TestDatabase } from "./database.js";
 export { testTemporal } from "./temporal.js";
 export type { TestTemporal } from "./temporal.js";
