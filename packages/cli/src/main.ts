@@ -9,6 +9,8 @@ usage: hangar <command>
 
 commands:
   start     run the whole platform on this machine with local services (npm start)
+            --database postgres  use the local PostgreSQL service instead of the
+                                 embedded PGlite database (the default)
   migrate   apply database migrations to HANGAR_DATABASE_URL
   help      show this text
 
@@ -19,7 +21,7 @@ async function main(argv: string[]): Promise<number> {
   const [command] = argv;
   switch (command) {
     case "start":
-      await start(process.env);
+      await start(process.env, argv.slice(1));
       return 0;
     case "migrate":
       await migrate(process.env);

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { createControlPlane } from "./kubernetes/control-plane.js";
 import { portsFor, stateDir, type Profile } from "./layout.js";
 import { createPostgres, postgresUrl } from "./postgres.js";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "./pglite/embedded-postgres.js";
 import type { LocalService } from "./service.js";
 import { createTemporal } from "./temporal.js";
 import { note, timed } from "./progress.js";
@@ -125,4 +126,21 @@ export async function status(profile: Profile): Promise<Record<ServiceName, bool
     result[name] = await all[name].isRunning();
   }
   return result;
+}
+
+/**
+ * The profile's embedded PostgreSQL (PGlite), in this process: data in the profile's
+ * state directory (kept across runs), served on the profile's `pglite` port.
+ */
+export function startEmbeddedDatabase(
+  profile: Profile,
+  options: { log?: (message: string) => void } = {},
+): Promise<EmbeddedPostgres> {
+  return timed(`starting the embedded PostgreSQL (${profile})`, () =>
+    startEmbeddedPostgres({
+      dir: join(stateDir(profile), "pglite"),
+      port: portsFor(profile).pglite,
+      log: options.log ?? note,
+    }),
+  );
 }

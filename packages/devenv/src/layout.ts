@@ -13,6 +13,8 @@ export type Profile = "dev" | "test";
 
 export interface Ports {
   postgres: number;
+  /** The embedded PostgreSQL (PGlite) that `hangar start` serves by default. */
+  pglite: number;
   temporal: number;
   temporalHttp: number;
   temporalMetrics: number;
@@ -28,6 +30,7 @@ export interface Ports {
 const portsByProfile: Record<Profile, Ports> = {
   dev: {
     postgres: 25432,
+    pglite: 25433,
     temporal: 27233,
     temporalHttp: 27243,
     temporalMetrics: 27253,
@@ -41,6 +44,7 @@ const portsByProfile: Record<Profile, Ports> = {
   },
   test: {
     postgres: 15432,
+    pglite: 15433,
     temporal: 17233,
     temporalHttp: 17243,
     temporalMetrics: 17253,

@@ -45,6 +45,8 @@ export interface TemporalOptions {
   persistent: boolean;
   /** Namespaces created at launch besides `default`. */
   namespaces: readonly string[];
+  /** Serve the web UI on `ports.ui`; by default only a persistent (dev) server does. */
+  ui?: boolean;
 }
 
 export function createTemporal(options: TemporalOptions): LocalService {
@@ -92,13 +94,9 @@ export function createTemporal(options: TemporalOptions): LocalService {
         "--log-level",
         "warn",
         ...options.namespaces.flatMap((ns) => ["--namespace", ns]),
-        ...(options.persistent
-          ? [
-              "--db-filename",
-              join(options.dir, "temporal.sqlite"),
-              "--ui-port",
-              String(options.ports.ui),
-            ]
+        ...(options.persistent ? ["--db-filename", join(options.dir, "temporal.sqlite")] : []),
+        ...((options.ui ?? options.persistent)
+          ? ["--ui-port", String(options.ports.ui)]
           : ["--headless"]),
       ];
       const pid = daemon(binary, args, files);

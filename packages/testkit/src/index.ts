@@ -8,3 +8,6 @@ export { eventually } from "./eventually.js";
 export type { TestNamespace } from "./kubernetes.js";
 export { recordHistory, loadHistories, recordingHistories } from "./histories.js";
 export { runnerPod } from "./runner-pod.js";
+export { freePorts } from "./free-ports.js";
+export { privateTemporal } from "./private-temporal.js";
+export type { PrivateTemporal } from "./private-temporal.js";

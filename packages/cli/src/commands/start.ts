@@ -1,36 +1,94 @@
-import { up, type ServiceName } from "@hangar/devenv";
+import {
+  startEmbeddedDatabase,
+  up,
+  type EmbeddedPostgres,
+  type Environment,
+  type ServiceName,
+} from "@hangar/devenv";
 import { loadConfig } from "@hangar/server/config/load.js";
+import type { Config } from "@hangar/server/config/types.js";
 import { secretValues } from "@hangar/server/config/secret.js";
 import { startDev } from "@hangar/server/main/dev.js";
 import { createLogger } from "@hangar/server/observability/logger.js";
+import { chooseStartDatabase } from "./start-database.js";
+
+interface LocalServices {
+  environment: Environment;
+  /** The embedded PostgreSQL, when it is the database of this run. */
+  embedded: EmbeddedPostgres | undefined;
+  /** Stops what this run started: the embedded database, then the services. */
+  stop(): Promise<void>;
+}
+
+/** The services and the embedded database start side by side; a failure stops both. */
+async function startLocalServices(
+  wanted: readonly ServiceName[],
+  embedded: boolean,
+): Promise<LocalServices> {
+  const [services, database] = await Promise.allSettled([
+    // Nothing runs on Kubernetes yet, so a machine that cannot build it still starts.
+    up("dev", wanted, { optional: ["kubernetes"] }),
+    embedded ? startEmbeddedDatabase("dev") : Promise.resolve(undefined),
+  ]);
+  if (services.status === "rejected" || database.status === "rejected") {
+    if (services.status === "fulfilled") await services.value.down();
+    if (database.status === "fulfilled") await database.value?.stop();
+    throw services.status === "rejected"
+      ? services.reason
+      : (database as PromiseRejectedResult).reason;
+  }
+  return {
+    environment: services.value,
+    embedded: database.value,
+    async stop() {
+      try {
+        await database.value?.stop();
+      } finally {
+        await services.value.down();
+      }
+    },
+  };
+}
 
 /**
  * `hangar start` (what `npm start` runs): the whole platform on this machine.
  * Local services are started for whatever the environment does not point
- * elsewhere: set HANGAR_DATABASE_URL, HANGAR_TEMPORAL_ADDRESS or KUBECONFIG to
- * use your own instead.
+ * elsewhere: set HANGAR_DATABASE_URL (or DATABASE_URL), HANGAR_TEMPORAL_ADDRESS
+ * or KUBECONFIG to use your own instead. The database is the embedded PGlite
+ * unless `--database postgres` asks for the local PostgreSQL service.
  */
-export async function start(env: NodeJS.ProcessEnv): Promise<void> {
+export async function start(env: NodeJS.ProcessEnv, args: readonly string[] = []): Promise<void> {
+  const choice = chooseStartDatabase(env, args);
+  for (const note of choice.notes) process.stderr.write(`[hangar] ${note}\n`);
   const wanted: ServiceName[] = [];
-  if (!env["HANGAR_DATABASE_URL"]) wanted.push("postgres");
+  if (choice.database.kind === "local") wanted.push("postgres");
   if (!env["HANGAR_TEMPORAL_ADDRESS"]) wanted.push("temporal");
   if (!env["KUBECONFIG"]) wanted.push("kubernetes");
 
-  // Nothing runs on Kubernetes yet, so a machine that cannot build it still starts.
-  const environment = await up("dev", wanted, { optional: ["kubernetes"] });
+  const services = await startLocalServices(wanted, choice.database.kind === "embedded");
+  const { environment, embedded } = services;
   const kubernetesDown = environment.unavailable.find((u) => u.name === "kubernetes");
   const local = environment.endpoints;
-  const config = loadConfig({
-    ...env,
-    ...(wanted.includes("postgres") ? { HANGAR_DATABASE_URL: local.databaseUrl } : {}),
-    ...(wanted.includes("temporal")
-      ? {
-          HANGAR_TEMPORAL_ADDRESS: local.temporalAddress,
-          HANGAR_TEMPORAL_NAMESPACE: local.temporalNamespace,
-        }
-      : {}),
-    ...(wanted.includes("kubernetes") && !kubernetesDown ? { KUBECONFIG: local.kubeconfig } : {}),
-  });
+  let config: Config;
+  try {
+    config = loadConfig({
+      ...env,
+      ...choice.overrides,
+      ...(embedded ? { HANGAR_DATABASE_URL: embedded.url } : {}),
+      ...(wanted.includes("postgres") ? { HANGAR_DATABASE_URL: local.databaseUrl } : {}),
+      ...(wanted.includes("temporal")
+        ? {
+            HANGAR_TEMPORAL_ADDRESS: local.temporalAddress,
+            HANGAR_TEMPORAL_NAMESPACE: local.temporalNamespace,
+          }
+        : {}),
+      ...(wanted.includes("kubernetes") && !kubernetesDown ? { KUBECONFIG: local.kubeconfig } : {}),
+    });
+  } catch (error) {
+    // Stop what was started for nothing before reporting the configuration problem.
+    await services.stop();
+    throw error;
+  }
   const logger = createLogger({
     level: config.log.level,
     pretty: config.log.pretty,
@@ -38,15 +96,20 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
     secrets: () => secretValues(config),
   });
 
-  const dev = await startDev(config, logger).catch(async (error: unknown) => {
-    await environment.down();
-    throw error;
-  });
+  const dev = await startDev(config, logger, { embeddedDatabase: embedded !== undefined }).catch(
+    async (error: unknown) => {
+      await services.stop();
+      throw error;
+    },
+  );
 
+  const databaseUrl = config.database.url.reveal().replace(/:[^:@/]+@/, ":***@");
   const summary = [
     "",
     "Hangar is running (dev).",
-    `  PostgreSQL   ${config.database.url.reveal().replace(/:[^:@/]+@/, ":***@")}`,
+    embedded
+      ? `  PostgreSQL   ${databaseUrl}: embedded ${embedded.version}, data in ${embedded.dataDir} (\`--database postgres\` for the local PostgreSQL service)`
+      : `  PostgreSQL   ${databaseUrl}`,
     `  Temporal     ${config.temporal.address} (namespace ${config.temporal.namespace})${local.temporalUiUrl && wanted.includes("temporal") ? `, UI ${local.temporalUiUrl}` : ""}`,
     `  Kubernetes   ${kubernetesDown ? `unavailable (${kubernetesDown.reason.split("\n")[0] ?? ""})` : config.kubernetes.connection.mode === "kubeconfig" ? `KUBECONFIG=${config.kubernetes.connection.path}` : "in-cluster"}`,
     `  Self-check   worker ${dev.selfCheck.workerIdentity} reached PostgreSQL ${dev.selfCheck.postgresVersion}, schema v${dev.selfCheck.schemaVersion}`,
@@ -69,10 +132,18 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
   ];
   process.stderr.write(summary.join("\n"));
 
-  // Run until a signal, or until the worker stops on its own (then say why).
+  // Run until a signal, or until the worker stops on its own (then say why). The
+  // listeners stay until the end: one Ctrl-C can arrive twice (from the terminal, and
+  // relayed by tsx when this process was slow to acknowledge it), and a signal nobody
+  // listens to ends the process at once, leaving the services and the embedded
+  // database's lock behind.
   const signalled = new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
+    process.on("SIGINT", () => {
+      resolve();
+    });
+    process.on("SIGTERM", () => {
+      resolve();
+    });
   });
   let workerError: Error | undefined;
   await Promise.race([
@@ -85,7 +156,7 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
   await dev.stop().catch((error: unknown) => {
     workerError ??= asError(error);
   });
-  await environment.down();
+  await services.stop();
   if (workerError !== undefined) throw workerError;
 }
 

@@ -25,6 +25,10 @@ export const defaultInstallationSettings: InstallationSettings = {
 
 export type InstallationRowState = "active" | "suspended" | "deleted";
 
+/** GitHub's current word on an installation; `gone` once GitHub no longer knows it. */
+export type InstallationSuspension =
+  { state: "active" } | { state: "suspended"; suspendedAt: string } | { state: "gone" };
+
 const accountTypes = ["User", "Organization", "Enterprise"] as const;
 type AccountType = (typeof accountTypes)[number];
 
@@ -139,14 +143,41 @@ export function createInstallationActivities(deps: {
       await upsertRepositories(args.installationId, args.repositories);
     },
 
-    /** Suspend, unsuspend or delete; the timestamps follow the table's checks. */
-    async setInstallationState(installationId: number, state: InstallationRowState): Promise<void> {
+    /**
+     * Whether GitHub has the installation suspended right now. Suspend and unsuspend
+     * events arrive in any order, so the workflow records this rather than the event.
+     */
+    async readInstallationSuspension(installationId: number): Promise<InstallationSuspension> {
+      const found = await github()
+        .getInstallation(installationId)
+        .catch((error: unknown) => {
+          if (error instanceof GitHubNotFoundError) return null;
+          throw error;
+        });
+      if (found === null) return { state: "gone" };
+      return found.suspendedAt === null
+        ? { state: "active" }
+        : { state: "suspended", suspendedAt: found.suspendedAt };
+    },
+
+    /**
+     * Suspend, unsuspend or delete; the timestamps follow the table's checks. A
+     * suspension records GitHub's suspended_at when the caller has it.
+     */
+    async setInstallationState(
+      installationId: number,
+      state: InstallationRowState,
+      suspendedAt?: string,
+    ): Promise<void> {
       await ensureRow(installationId);
       await db
         .updateTable("github_installations")
         .set({
           state,
-          suspended_at: state === "suspended" ? sql`coalesce(suspended_at, now())` : null,
+          suspended_at:
+            state === "suspended"
+              ? sql`coalesce(${suspendedAt ?? null}::timestamptz, suspended_at, now())`
+              : null,
           deleted_at: state === "deleted" ? sql`coalesce(deleted_at, now())` : null,
         })
         .where("installation_id", "=", BigInt(installationId))

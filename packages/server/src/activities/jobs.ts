@@ -147,8 +147,10 @@ export function createJobActivities(deps: {
     },
 
     /**
-     * GitHub's view of a job that has been queued suspiciously long, as the event it
-     * would have sent; null when GitHub still has it queued (nothing was missed).
+     * GitHub's current view of a job, as the event it would have sent: for a job queued
+     * suspiciously long (a lost webhook), and for a job with a deployment whose queued
+     * event cannot say whether it waits for an approval. Null for a status Hangar does
+     * not model (requested, pending).
      */
     async checkJobOnGitHub(event: JobEventArgs): Promise<JobEventArgs | null> {
       const { fullName, ownerLogin } = event.repository;
@@ -162,7 +164,7 @@ export function createJobActivities(deps: {
         .set({ stale_checked_at: sql`now()` })
         .where("github_job_id", "=", BigInt(event.id))
         .execute();
-      if (!isJobStatus(job.status) || job.status === "queued") return null;
+      if (!isJobStatus(job.status)) return null;
       return {
         ...event,
         action: job.status,

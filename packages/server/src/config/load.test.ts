@@ -26,6 +26,23 @@ describe("loadConfig in dev", () => {
     expect(config.kubernetes).toEqual({
       connection: { mode: "in-cluster" },
       namespacePrefix: "hangar-",
+      network: {
+        podCidrs: ["10.244.0.0/16"],
+        serviceCidrs: ["10.96.0.0/12"],
+        dnsNamespace: "kube-system",
+        dnsPodLabels: { "k8s-app": "kube-dns" },
+        egressTcpPorts: [443],
+      },
+      placement: {
+        spot: { nodeSelector: { "hangar.dev/capacity-type": "spot" }, tolerations: [] },
+        gpu: {
+          resourceName: "nvidia.com/gpu",
+          nodeSelector: {},
+          tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
+          typeLabel: null,
+        },
+      },
+      readOnlyRootImages: [],
     });
     expect(config.github).toEqual({ mode: "simulator" });
     expect(config.http).toEqual({
@@ -40,9 +57,14 @@ describe("loadConfig in dev", () => {
       bootstrapTimeoutSeconds: 300,
       idleTimeoutSeconds: 300,
       jobStaleCheckSeconds: 600,
+      startBackoffSeconds: 5,
+      maxFailedStarts: 5,
+      poolIntervalSeconds: 30,
     });
     expect(config.encryption.isDevelopmentKey).toBe(true);
     expect(config.encryption.key.reveal()).toBe(DEVELOPMENT_ENCRYPTION_KEY);
+    expect(config.encryption.keyId).toBe("primary");
+    expect(config.encryption.previousKeys).toEqual([]);
     expect(config.tracing).toEqual({ enabled: false });
   });
 

@@ -1,11 +1,11 @@
 import { z } from "zod";
+import { encryptionSection } from "./encryption.js";
 import { githubSection } from "./github.js";
+import { kubernetesSection } from "./kubernetes.js";
 import {
-  base64Key32,
   host,
   hostAndPort,
   integer,
-  namespacePrefix,
   nonBlank,
   oneOf,
   port,
@@ -15,9 +15,7 @@ import {
   url,
 } from "./parsers.js";
 import type { RawEnvironment } from "./environment.js";
-import { Secret } from "./secret.js";
 import { logLevels, roles, type Config, type Role } from "./types.js";
-import { DEVELOPMENT_ENCRYPTION_KEY } from "./variables.js";
 
 // The whole configuration as one zod schema. Each section reads its variables
 // from the same flat environment and checks the rules that span them, so a bad
@@ -85,15 +83,7 @@ export function configSchema(role: Role | undefined) {
         };
       }),
 
-    kubernetes: z
-      .object({ KUBECONFIG: nonBlank.optional(), HANGAR_KUBE_NAMESPACE_PREFIX: namespacePrefix })
-      .transform((env) => ({
-        connection:
-          env.KUBECONFIG === undefined
-            ? { mode: "in-cluster" as const }
-            : { mode: "kubeconfig" as const, path: env.KUBECONFIG },
-        namespacePrefix: env.HANGAR_KUBE_NAMESPACE_PREFIX,
-      })),
+    kubernetes: kubernetesSection(),
 
     github: githubSection(role),
 
@@ -130,6 +120,10 @@ export function configSchema(role: Role | undefined) {
         };
       }),
 
+    outbox: z
+      .object({ HANGAR_OUTBOX_MAX_ATTEMPTS: integer({ min: 1, max: 1000 }) })
+      .transform((env) => ({ maxAttempts: env.HANGAR_OUTBOX_MAX_ATTEMPTS })),
+
     log: z
       .object({ HANGAR_LOG_LEVEL: oneOf(logLevels), HANGAR_LOG_PRETTY: strictBoolean })
       .transform((env) => ({ level: env.HANGAR_LOG_LEVEL, pretty: env.HANGAR_LOG_PRETTY })),
@@ -139,25 +133,20 @@ export function configSchema(role: Role | undefined) {
         HANGAR_RUNNER_BOOTSTRAP_TIMEOUT_SECONDS: integer(day),
         HANGAR_RUNNER_IDLE_TIMEOUT_SECONDS: integer(day),
         HANGAR_JOB_STALE_CHECK_SECONDS: integer(day),
+        HANGAR_RUNNER_START_BACKOFF_SECONDS: integer(day),
+        HANGAR_RUNNER_MAX_FAILED_STARTS: integer({ min: 1, max: 100 }),
+        HANGAR_RUNNER_POOL_INTERVAL_SECONDS: integer(day),
       })
       .transform((env) => ({
         bootstrapTimeoutSeconds: env.HANGAR_RUNNER_BOOTSTRAP_TIMEOUT_SECONDS,
         idleTimeoutSeconds: env.HANGAR_RUNNER_IDLE_TIMEOUT_SECONDS,
         jobStaleCheckSeconds: env.HANGAR_JOB_STALE_CHECK_SECONDS,
+        startBackoffSeconds: env.HANGAR_RUNNER_START_BACKOFF_SECONDS,
+        maxFailedStarts: env.HANGAR_RUNNER_MAX_FAILED_STARTS,
+        poolIntervalSeconds: env.HANGAR_RUNNER_POOL_INTERVAL_SECONDS,
       })),
 
-    encryption: z.object({ HANGAR_ENCRYPTION_KEY: required(base64Key32) }).transform((env, ctx) => {
-      const isDevelopmentKey = env.HANGAR_ENCRYPTION_KEY === DEVELOPMENT_ENCRYPTION_KEY;
-      if (isDevelopmentKey && role !== "dev") {
-        ctx.addIssue({
-          code: "custom",
-          path: ["HANGAR_ENCRYPTION_KEY"],
-          message: "is the public development key; generate one with `openssl rand -base64 32`",
-        });
-        return z.NEVER;
-      }
-      return { key: new Secret(env.HANGAR_ENCRYPTION_KEY), isDevelopmentKey };
-    }),
+    encryption: encryptionSection(role),
 
     tracing: z
       .object({ OTEL_EXPORTER_OTLP_ENDPOINT: url(["http", "https"]).optional() })

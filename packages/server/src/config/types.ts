@@ -31,6 +31,42 @@ export type GitHubConfig =
 export type KubernetesConnection =
   { readonly mode: "kubeconfig"; readonly path: string } | { readonly mode: "in-cluster" };
 
+/** A taint runner pods tolerate: Exists without a value, Equal with one. */
+export interface TolerationConfig {
+  readonly key: string;
+  readonly operator: "Exists" | "Equal";
+  readonly value?: string;
+  readonly effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+export interface KubernetesConfig {
+  readonly connection: KubernetesConnection;
+  readonly namespacePrefix: string;
+  /** What the workspaces' egress NetworkPolicy must know about the cluster. */
+  readonly network: {
+    readonly podCidrs: readonly string[];
+    readonly serviceCidrs: readonly string[];
+    readonly dnsNamespace: string;
+    readonly dnsPodLabels: Readonly<Record<string, string>>;
+    readonly egressTcpPorts: readonly number[];
+  };
+  /** The node labels and taints of spot and GPU capacity. */
+  readonly placement: {
+    readonly spot: {
+      readonly nodeSelector: Readonly<Record<string, string>>;
+      readonly tolerations: readonly TolerationConfig[];
+    };
+    readonly gpu: {
+      readonly resourceName: string;
+      readonly nodeSelector: Readonly<Record<string, string>>;
+      readonly tolerations: readonly TolerationConfig[];
+      readonly typeLabel: string | null;
+    };
+  };
+  /** Image prefixes whose runners work with a read-only root filesystem. */
+  readonly readOnlyRootImages: readonly string[];
+}
+
 export type TracingConfig =
   { readonly enabled: false } | { readonly enabled: true; readonly otlpEndpoint: string };
 
@@ -49,10 +85,7 @@ export interface Config {
     readonly tls: boolean;
     readonly apiKey: Secret | undefined;
   };
-  readonly kubernetes: {
-    readonly connection: KubernetesConnection;
-    readonly namespacePrefix: string;
-  };
+  readonly kubernetes: KubernetesConfig;
   readonly github: GitHubConfig;
   readonly http: {
     readonly host: string;
@@ -62,6 +95,10 @@ export interface Config {
     readonly metricsPort: number;
     readonly webhookMaxBytes: number;
   };
+  readonly outbox: {
+    /** Permanent failures of a signal before it is dead-lettered. */
+    readonly maxAttempts: number;
+  };
   readonly log: {
     readonly level: LogLevel;
     readonly pretty: boolean;
@@ -70,10 +107,18 @@ export interface Config {
     readonly bootstrapTimeoutSeconds: number;
     readonly idleTimeoutSeconds: number;
     readonly jobStaleCheckSeconds: number;
+    /** The first failed runner start delays the next this long; each further one doubles it. */
+    readonly startBackoffSeconds: number;
+    readonly maxFailedStarts: number;
+    readonly poolIntervalSeconds: number;
   };
   readonly encryption: {
     /** 32 bytes, base64: `Buffer.from(key.reveal(), "base64")`. */
     readonly key: Secret;
+    /** Stored with every ciphertext, naming `key`. */
+    readonly keyId: string;
+    /** Keys that still decrypt, during a rotation; same encoding as `key`. */
+    readonly previousKeys: readonly { readonly id: string; readonly key: Secret }[];
     /** True when the public development key is in use (dev role only); say so in the UI. */
     readonly isDevelopmentKey: boolean;
   };

@@ -111,6 +111,102 @@ export const configVariables = [
       "Prefix of every per-workspace namespace, so runners are easy to find, RBAC can be scoped, and two installations can share a cluster.",
   },
   {
+    name: "HANGAR_KUBE_POD_CIDRS",
+    default: "10.244.0.0/16",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "The cluster's pod address ranges, comma-separated. Runner egress to them is denied so one tenant's runners cannot reach another's; listing an IPv6 range also opens IPv6 egress (minus the metadata address). The default is kubeadm's and the local cluster's.",
+  },
+  {
+    name: "HANGAR_KUBE_SERVICE_CIDRS",
+    default: "10.96.0.0/12",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "The cluster's Service address ranges, comma-separated, also denied to runners so in-cluster services are not reachable from workflow code. The default is kubeadm's.",
+  },
+  {
+    name: "HANGAR_KUBE_DNS_NAMESPACE",
+    default: "kube-system",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Namespace of the cluster DNS pods: runners may send DNS (port 53) to those pods and nowhere else.",
+  },
+  {
+    name: "HANGAR_KUBE_DNS_POD_LABELS",
+    default: "k8s-app=kube-dns",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Labels (key=value, comma-separated) of the cluster DNS pods; CoreDNS on kubeadm, GKE, EKS and AKS carries the default.",
+  },
+  {
+    name: "HANGAR_KUBE_EGRESS_PORTS",
+    default: "443",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "TCP ports runners may reach outside the cluster, comma-separated. HTTPS only by default; add 80 or 22 if workflows fetch over plain HTTP or SSH.",
+  },
+  {
+    name: "HANGAR_KUBE_SPOT_NODE_LABELS",
+    default: "hangar.dev/capacity-type=spot",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Node labels (key=value, comma-separated) of spot capacity: spot runners require them, other runners avoid nodes that carry them. Match your node pools (for example cloud.google.com/gke-spot=true or karpenter.sh/capacity-type=spot).",
+  },
+  {
+    name: "HANGAR_KUBE_SPOT_TOLERATIONS",
+    default: undefined,
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Taints of spot nodes that spot runners tolerate, as key[=value]:Effect, comma-separated; for clusters that taint spot pools so ordinary workloads stay off them.",
+  },
+  {
+    name: "HANGAR_KUBE_GPU_RESOURCE",
+    default: "nvidia.com/gpu",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "The extended resource GPU runners request (the device plugin's name), so the scheduler only places them where GPUs are free.",
+  },
+  {
+    name: "HANGAR_KUBE_GPU_NODE_LABELS",
+    default: undefined,
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Extra node labels (key=value, comma-separated) GPU runners require; unset relies on the GPU resource request alone.",
+  },
+  {
+    name: "HANGAR_KUBE_GPU_TOLERATIONS",
+    default: "nvidia.com/gpu:NoSchedule",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Taints of GPU nodes that GPU runners tolerate, as key[=value]:Effect, comma-separated. GPU pools are usually tainted so that only GPU work lands there.",
+  },
+  {
+    name: "HANGAR_KUBE_GPU_TYPE_LABEL",
+    default: undefined,
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Node label whose value must equal an offering's GPU type (for example cloud.google.com/gke-accelerator), for clusters with several GPU models; unset lets any GPU node run any GPU offering.",
+  },
+  {
+    name: "HANGAR_RUNNER_READONLY_ROOT_IMAGES",
+    default: undefined,
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Image prefixes (comma-separated) whose runner images work with a read-only root filesystem, which is then turned on. The stock actions-runner image writes its registration into /home/runner and so is not one of them.",
+  },
+  {
     name: "HANGAR_GITHUB_API_URL",
     default: "https://api.github.com",
     requiredWhen: undefined,
@@ -191,6 +287,14 @@ export const configVariables = [
       "Bodies larger than this are refused before hashing, so a flood of huge requests cannot exhaust memory or CPU. GitHub caps payloads at 25 MiB, the default.",
   },
   {
+    name: "HANGAR_OUTBOX_MAX_ATTEMPTS",
+    default: "10",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "A signal Temporal refuses for a reason other than unavailability (an invalid argument, say) is tried this many times, then dead-lettered, so it cannot hold back its workflow's later signals for ever. Unavailability, deadlines and exhausted resources are retried without limit: a Temporal outage never loses a delivery.",
+  },
+  {
     name: "HANGAR_LOG_LEVEL",
     default: "info",
     requiredWhen: undefined,
@@ -223,6 +327,30 @@ export const configVariables = [
       "An idle runner above the pool's minimum is removed after this long, trading start-up latency for cluster cost.",
   },
   {
+    name: "HANGAR_RUNNER_START_BACKOFF_SECONDS",
+    default: "5",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "After a runner fails to start (its pod fails or never registers), the next start of that configuration waits this long, doubling with each further failure (5, 10, 20, 40, 80 s), so a broken image does not churn pods.",
+  },
+  {
+    name: "HANGAR_RUNNER_MAX_FAILED_STARTS",
+    default: "5",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "This many failed runner starts in a row put the runner configuration in error, with the reason as its status message, and no more runners are started until the configuration changes or a runner succeeds.",
+  },
+  {
+    name: "HANGAR_RUNNER_POOL_INTERVAL_SECONDS",
+    default: "30",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Each runner pool re-reads its configuration and recounts at least this often besides reacting to every job event, so changes made outside the event flow (a new minimum of idle runners, a quota raised) take effect.",
+  },
+  {
     name: "HANGAR_JOB_STALE_CHECK_SECONDS",
     default: "600",
     requiredWhen: undefined,
@@ -238,6 +366,22 @@ export const configVariables = [
     secret: true,
     description:
       "32 random bytes, base64 (`openssl rand -base64 32`), that encrypt container-registry credentials at rest, so a database dump alone does not leak them. Dev uses a fixed, public development key and says so.",
+  },
+  {
+    name: "HANGAR_ENCRYPTION_KEY_ID",
+    default: "primary",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Names HANGAR_ENCRYPTION_KEY in every row it encrypts, so that after a rotation each row is decrypted with the key that encrypted it. Give each new key a new id.",
+  },
+  {
+    name: "HANGAR_ENCRYPTION_PREVIOUS_KEYS",
+    default: undefined,
+    requiredWhen: undefined,
+    secret: true,
+    description:
+      "Keys that still decrypt during a rotation, as keyId:base64key, comma-separated. New rows use the current key; remove an old key once no row names it.",
   },
   {
     name: "OTEL_EXPORTER_OTLP_ENDPOINT",

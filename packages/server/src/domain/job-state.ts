@@ -25,12 +25,26 @@ export interface JobProgress {
 
 export const initialJobProgress: JobProgress = { status: null, demandSent: [] };
 
+/** One thing learned about a job: an event GitHub sent, or its status read from GitHub's API. */
+export interface JobObservation {
+  status: JobStatus;
+  /** A `deployment` in the payload: an environment, which may hold the job for an approval. */
+  hasDeployment: boolean;
+  /** Read from GitHub's API just now: the job's status at this moment, not a late event. */
+  current: boolean;
+}
+
 export interface JobDecision {
   next: JobProgress;
   /** Write the event to the jobs row (the SQL guard re-checks the rank). */
   record: boolean;
   /** Tell the runner pool, or not. */
   demand: DemandKind | null;
+  /**
+   * Queued demand is held until GitHub's API says whether the job is waiting for an
+   * approval: read the job's current status and apply it as a `current` observation.
+   */
+  check: boolean;
 }
 
 const demandFor: Record<JobStatus, DemandKind | null> = {
@@ -43,22 +57,34 @@ const demandFor: Record<JobStatus, DemandKind | null> = {
 };
 
 /**
- * Applies one event.
+ * Applies one observation.
  *
- * - An event moves the job only forward; one that does not is a no-op, except:
+ * - An observation moves the job only forward; one that does not is a no-op, except:
  * - `queued` after `waiting` is the approval: the rank stays at waiting (the table's
  *   trigger would refuse going back), but it opens demand if none was opened yet. A
  *   `queued` that arrived before `waiting` already opened it, and demand is counted
- *   once per job, so the second one is a no-op. Shuffled `waiting, queued, queued`
- *   cannot tell the two queued events apart; the first one opens demand.
+ *   once per job, so the second one is a no-op.
+ * - GitHub's API saying `queued` (a `current` observation) means the job is not
+ *   waiting: it opens demand while the job is queued or waiting here.
+ * - For a job with a deployment, an event's `queued` never opens demand by itself:
+ *   GitHub sends `queued, waiting, queued` around an approval in any order, so the
+ *   queued sent before the approval cannot be told from the one after it. The decision
+ *   asks for a `check` instead, and GitHub's answer decides. Without protection rules
+ *   the environment holds nothing and the answer is `queued` at once.
  * - `completed` first (never seen queued) is recorded in full, with `finished` demand.
  */
-export function decideJobEvent(progress: JobProgress, status: JobStatus): JobDecision {
+export function decideJobEvent(progress: JobProgress, observed: JobObservation): JobDecision {
+  const { status } = observed;
   const current = progress.status === null ? 0 : rank[progress.status];
   const moves = rank[status] > current;
-  const reopens = status === "queued" && progress.status === "waiting";
-  const wanted = moves || reopens ? demandFor[status] : null;
-  const demand = wanted !== null && !progress.demandSent.includes(wanted) ? wanted : null;
+  const opens =
+    status === "queued"
+      ? moves || progress.status === "waiting" || (observed.current && progress.status === "queued")
+      : moves;
+  const wanted = opens ? demandFor[status] : null;
+  const unsent = wanted !== null && !progress.demandSent.includes(wanted);
+  const held = unsent && wanted === "queued" && observed.hasDeployment && !observed.current;
+  const demand = unsent && !held ? wanted : null;
   return {
     next: {
       status: moves ? status : progress.status,
@@ -66,6 +92,7 @@ export function decideJobEvent(progress: JobProgress, status: JobStatus): JobDec
     },
     record: moves,
     demand,
+    check: held,
   };
 }
 

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "kysely";
 import { testDatabase, type TestDatabase } from "@hangar/testkit";
-import { pruneDeliveries, recordDelivery, type DeliveryRecord } from "./deliveries.js";
+import {
+  pruneDeliveries,
+  recordDelivery,
+  WORKFLOW_LOCK_SPACE,
+  type DeliveryRecord,
+} from "./deliveries.js";
 
 describe("delivery records", () => {
   let database: TestDatabase;
@@ -52,6 +58,33 @@ describe("delivery records", () => {
       { workflow_id: "job-1", payload: signal(1).args },
       { workflow_id: "job-2", payload: signal(2).args },
     ]);
+  });
+
+  it("holds each signalled workflow's lock from the accepting statement until commit", async () => {
+    // From another connection: can this workflow's lock be had right now?
+    const free = async (workflowId: string): Promise<boolean> => {
+      const { rows } = await sql<{ free: boolean }>`
+        SELECT pg_try_advisory_xact_lock(${WORKFLOW_LOCK_SPACE}::int4, hashtext(${workflowId}))
+          AS free
+      `.execute(database.db);
+      return rows[0]?.free === true;
+    };
+    await database.db.transaction().execute(async (trx) => {
+      await recordDelivery({ db: trx }, record("lock-1"), [signal(40), signal(41)]);
+      expect(await Promise.all(["job-40", "job-41", "job-42"].map(free))).toEqual([
+        false,
+        false,
+        true,
+      ]);
+    });
+    expect(await Promise.all(["job-40", "job-41"].map(free))).toEqual([true, true]);
+    // A duplicate writes nothing, but waits its turn all the same.
+    await database.db.transaction().execute(async (trx) => {
+      expect(await recordDelivery({ db: trx }, record("lock-1"), [signal(40)])).toEqual({
+        kind: "duplicate",
+      });
+      expect(await free("job-40")).toBe(false);
+    });
   });
 
   it("prunes deliveries past retention with their sent signals, never unsent ones", async () => {

@@ -73,14 +73,34 @@ export async function recordDelivery(
   return { kind: "recorded", signals: row.signals };
 }
 
+/**
+ * The first key of the two-key advisory locks on workflow ids ("sgnl"). Two-key locks
+ * never collide with single-key ones (the migrator's); two workflow ids whose hashes
+ * collide only queue behind each other, which costs a wait, never an order.
+ */
+export const WORKFLOW_LOCK_SPACE = 0x73676e6c;
+
 function deliveryStatement(record: DeliveryRecord, signals: readonly OutboxSignal[]) {
+  const workflowIds = [...new Set(signals.map((s) => s.workflowId))];
+  // Outbox ids are drawn before commit, so two deliveries for one workflow could commit
+  // in the opposite order of their ids, and the relay send the later signal first. The
+  // lock, held until commit, makes each workflow's ids follow commit order. It is taken
+  // before the delivery row is written (the delivery insert waits for `locks`), and in
+  // key order, so two deliveries waiting on each other's GUID or workflows cannot
+  // deadlock.
   return sql<{ recorded: number; signals: number }>`
-    WITH delivery AS (
+    WITH locks AS (
+      SELECT pg_advisory_xact_lock(${WORKFLOW_LOCK_SPACE}::int4, k.key)
+      FROM (SELECT DISTINCT hashtext(w) AS key FROM unnest(${workflowIds}::text[]) AS w) k
+      ORDER BY k.key
+    ), delivery AS (
       INSERT INTO webhook_deliveries (delivery_guid, event, action, installation_id, hook_id,
         target_type, target_id, payload_bytes, payload, status, status_reason, processed_at)
-      VALUES (${record.deliveryGuid}, ${record.event}, ${record.action}, ${record.installationId},
-        ${record.hookId}, ${record.targetType}, ${record.targetId}, ${record.payloadBytes},
-        ${record.payloadJson}::jsonb, ${record.status}, ${record.statusReason}, now())
+      SELECT ${record.deliveryGuid}::text, ${record.event}::text, ${record.action}::text,
+        ${record.installationId}::int8, ${record.hookId}::int8, ${record.targetType}::text,
+        ${record.targetId}::int8, ${record.payloadBytes}::int4, ${record.payloadJson}::jsonb,
+        ${record.status}::text, ${record.statusReason}::text, now()
+      WHERE (SELECT count(*) FROM locks) >= 0
       ON CONFLICT (delivery_guid) DO UPDATE SET
         event = excluded.event, action = excluded.action,
         installation_id = excluded.installation_id, payload_bytes = excluded.payload_bytes,

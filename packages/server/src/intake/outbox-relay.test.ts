@@ -9,6 +9,7 @@ import {
 import type { FastifyInstance } from "fastify";
 import { createLogger } from "../observability/logger.js";
 import { createIntakeApp, WEBHOOK_PATH } from "./app.js";
+import { recordDelivery } from "./deliveries.js";
 import { listenForOutbox } from "./outbox-listener.js";
 import { createOutboxRelay, type OutboxRelay } from "./outbox-relay.js";
 import { createSignatureVerifier } from "./signature.js";
@@ -78,7 +79,10 @@ describe("outbox relay", () => {
     await Promise.all([database.close(), temporal.close()]);
   });
 
-  const relayWith = (client = temporal.client, extra: { batchSize?: number } = {}): OutboxRelay =>
+  const relayWith = (
+    client = temporal.client,
+    extra: { batchSize?: number; maxAttempts?: number } = {},
+  ): OutboxRelay =>
     createOutboxRelay({
       db: database.db,
       temporal: { client, taskQueue: temporal.taskQueue },
@@ -162,7 +166,8 @@ describe("outbox relay", () => {
 
   it("keeps accepting while Temporal is unreachable, then a working relay drains the backlog", async () => {
     const jobIds = [11, 12].map(jobId);
-    const broken = relayWith(unreachableTemporalClient(temporal.namespace));
+    // One permanent failure would dead-letter a row: unavailability must never count.
+    const broken = relayWith(unreachableTemporalClient(temporal.namespace), { maxAttempts: 1 });
     await broken.start();
     try {
       for (const delivery of jobDeliveries(jobIds)) expect(await post(delivery)).toBe(202);
@@ -171,10 +176,14 @@ describe("outbox relay", () => {
           jobIds.some((id) => r.workflow_id === `job-${id}`),
         );
         const heads = jobIds.map((id) => rows.find((r) => r.workflow_id === `job-${id}`));
-        return heads.every((r) => r !== undefined && r.attempts > 0) ? rows : undefined;
+        return heads.every((r) => r !== undefined && r.attempts >= 2) ? rows : undefined;
       });
       expect(pending).toHaveLength(6);
       expect(pending.every((r) => r.sent_at === null)).toBe(true);
+      expect(pending.every((r) => r.dead_lettered_at === null && r.permanent_failures === 0)).toBe(
+        true,
+      );
+      expect(broken.stats().deadLettered).toBe(0);
       const heads = jobIds.map((id) => pending.find((r) => r.workflow_id === `job-${id}`)!);
       expect(heads.every((r) => r.last_error !== null && r.last_error.length > 0)).toBe(true);
       // Rows behind a failing head wait for it: order is kept, so they were never tried.
@@ -258,20 +267,37 @@ describe("outbox relay", () => {
     const relay = relayWith();
     await relay.start();
     try {
-      const late = jobId(200);
-      const workflowId = `job-${late}`;
-      const [queued, inProgress] = jobDeliveries([late]);
-      expect(await post(queued!)).toBe(202);
-      await eventually("late job started", async () =>
+      // Runs end for good when they complete (jobs restart: see job.test.ts).
+      const workflowId = `run-${jobId(200)}-1`;
+      const runEvent = (guid: string, action: string) =>
+        recordDelivery(
+          database,
+          {
+            deliveryGuid: guid,
+            event: "workflow_run",
+            action,
+            installationId: 101,
+            hookId: null,
+            targetType: null,
+            targetId: null,
+            payloadBytes: 2,
+            payloadJson: null,
+            status: "routed",
+            statusReason: null,
+          },
+          [{ workflowId, workflowType: "runWorkflow", signalName: "runEvent", args: { action } }],
+        );
+      await runEvent(`${workflowId}-requested`, "requested");
+      await eventually("run started", async () =>
         (await receivedSignals(temporal.client, workflowId)).length === 1 ? true : undefined,
       );
       const handle = temporal.client.workflow.getHandle(workflowId);
       await handle.signal("finish");
       await handle.result();
-      expect(await post(inProgress!)).toBe(202);
+      await runEvent(`${workflowId}-completed`, "completed");
       const row = await eventually("late signal settled", async () => {
         const rows = (await outboxRows(database.db)).filter((r) => r.workflow_id === workflowId);
-        return rows.every((r) => r.sent_at !== null) ? rows[1] : undefined;
+        return rows.length === 2 && rows.every((r) => r.sent_at !== null) ? rows[1] : undefined;
       });
       expect(row.last_error).toBe("workflow already completed");
       expect(relay.stats().droppedClosed).toBe(1);

@@ -11,10 +11,13 @@ import { describeError } from "./describe-error.js";
 import { relayBatch, type ClaimedSignal, type SendResult } from "./outbox-claims.js";
 import type { OutboxWakeUps } from "./outbox-listener.js";
 import { createRelayStats, type RelayStats } from "./relay-stats.js";
+import { classifySendFailure } from "./temporal-failures.js";
 
 // Forwards the signal outbox to Temporal. A Temporal outage only delays signals: the
-// intake keeps accepting deliveries into the outbox, and each failed row is retried
-// with capped exponential backoff until Temporal takes it.
+// intake keeps accepting deliveries into the outbox, and each row that failed for want
+// of Temporal is retried with capped exponential backoff until Temporal takes it. A row
+// Temporal refuses for any other reason is dead-lettered after `maxAttempts` such
+// refusals, so that it stops holding back its workflow's later rows.
 
 export interface OutboxRelayOptions {
   db: Kysely<Database>;
@@ -29,7 +32,11 @@ export interface OutboxRelayOptions {
   /** A hung call must not hold its batch's row locks for long. */
   sendTimeoutMs?: number;
   backoff?: { initialMs: number; maxMs: number };
+  /** Permanent failures (not unavailability) after which a row is dead-lettered. */
+  maxAttempts?: number;
 }
+
+export const DEFAULT_MAX_ATTEMPTS = 10;
 
 export interface OutboxRelay {
   start(): Promise<void>;
@@ -58,6 +65,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
   const sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
   const backoff = options.backoff ?? { initialMs: 500, maxMs: 30_000 };
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const stats = createRelayStats();
 
   let running = false;
@@ -88,9 +96,18 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
         return { id: row.id, kind: "dropped", reason: "workflow already completed" };
       }
-      const { name, message } = describeError(error);
-      const text = `${name}: ${message}`.slice(0, 1_000);
-      return { id: row.id, kind: "failed", error: text, retryInMs: retryDelay(row.attempts) };
+      const text = errorText(error);
+      const permanent = classifySendFailure(error) === "permanent";
+      if (permanent && row.permanentFailures + 1 >= maxAttempts) {
+        return { id: row.id, kind: "dead-lettered", error: text };
+      }
+      return {
+        id: row.id,
+        kind: "failed",
+        error: text,
+        permanent,
+        retryInMs: retryDelay(row.attempts),
+      };
     }
   };
 
@@ -106,6 +123,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     stats.sent(sent);
     stats.dropped(dropped);
     stats.failed(failed.length);
+    stats.deadLettered(round.deadLetters.length);
     const maxLatencyMs = Math.round(Math.max(0, ...sent));
     logger.debug(
       { claimed: round.claimed, sent: sent.length, dropped: dropped.length, maxLatencyMs },
@@ -116,6 +134,15 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       logger.warn(
         { failed: failed.length, error: firstFailure.error },
         "signals not delivered to Temporal; will retry",
+      );
+    }
+    const reasons = new Map(
+      round.results.flatMap((r) => (r.kind === "dead-lettered" ? [[r.id, r.error]] : [])),
+    );
+    for (const dead of round.deadLetters) {
+      logger.error(
+        { ...dead, id: dead.id.toString(), error: reasons.get(dead.id) },
+        "signal dead-lettered: Temporal refused it too often; the workflow's later signals proceed",
       );
     }
     return round.claimed;
@@ -171,4 +198,16 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     wake,
     stats: () => stats.snapshot(),
   };
+}
+
+/** Name and message, with the causes' messages: the client's own says only which call failed. */
+function errorText(error: unknown): string {
+  const { name, message } = describeError(error);
+  const parts = [`${name}: ${message}`];
+  let cause = error instanceof Error ? error.cause : undefined;
+  for (let depth = 0; depth < 3 && cause instanceof Error; depth += 1) {
+    parts.push(cause.message);
+    cause = cause.cause;
+  }
+  return parts.join(": ").slice(0, 1_000);
 }

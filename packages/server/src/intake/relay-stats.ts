@@ -13,6 +13,8 @@ export interface RelayStats {
   failedAttempts: number;
   /** Signals for workflows that had already completed, dropped on purpose. */
   droppedClosed: number;
+  /** Signals set aside after too many permanent failures (see dead-letters.ts). */
+  deadLettered: number;
   /** Claim rounds that found work. */
   batches: number;
   /** received_at → sent_at, in milliseconds. */
@@ -29,6 +31,7 @@ export interface RelayStatsRecorder {
   sent(latenciesMs: readonly number[]): void;
   failed(count: number): void;
   dropped(latenciesMs: readonly number[]): void;
+  deadLettered(count: number): void;
   batch(): void;
   snapshot(): RelayStats;
 }
@@ -37,6 +40,7 @@ export function createRelayStats(): RelayStatsRecorder {
   let sent = 0;
   let failedAttempts = 0;
   let droppedClosed = 0;
+  let deadLettered = 0;
   let batches = 0;
   let count = 0;
   let sum = 0;
@@ -61,6 +65,9 @@ export function createRelayStats(): RelayStatsRecorder {
     dropped(latencies) {
       droppedClosed += latencies.length;
     },
+    deadLettered(n) {
+      deadLettered += n;
+    },
     batch() {
       batches += 1;
     },
@@ -74,6 +81,7 @@ export function createRelayStats(): RelayStatsRecorder {
         sent,
         failedAttempts,
         droppedClosed,
+        deadLettered,
         batches,
         latencyMs: { count, sum, max, buckets },
       };

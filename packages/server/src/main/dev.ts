@@ -25,6 +25,16 @@ export interface RunningDev {
   stop(): Promise<void>;
 }
 
+export interface DevOptions {
+  /**
+   * The database is the embedded PostgreSQL (PGlite, served by `@hangar/devenv`): one
+   * session behind every connection, which refuses LISTEN because a notification could
+   * not reach the listener. The intake then gets no pool to LISTEN through, and its
+   * relay polls for new outbox rows often instead of waiting for NOTIFY.
+   */
+  embeddedDatabase?: boolean;
+}
+
 /**
  * The dev role: every role in one process. Applies migrations, connects
  * GitHub (the configured App, or the built-in simulator), starts the worker
@@ -32,7 +42,11 @@ export interface RunningDev {
  * workflow, and with the simulator drives a little demo traffic through the
  * whole pipeline.
  */
-export async function startDev(config: Config, logger: Logger): Promise<RunningDev> {
+export async function startDev(
+  config: Config,
+  logger: Logger,
+  options: DevOptions = {},
+): Promise<RunningDev> {
   installTemporalRuntime(logger);
   const applied = await migrate(config.database.url.reveal(), {
     log: (message) => {
@@ -52,19 +66,20 @@ export async function startDev(config: Config, logger: Logger): Promise<RunningD
     stack.push(database.close);
     const github = await connectGitHub(config, logger);
     stack.push(() => github.close());
+    const connection = await Connection.connect({ address: config.temporal.address });
+    stack.push(() => connection.close());
+    const client = new Client({ connection, namespace: config.temporal.namespace });
     const worker = await startWorker({
       config,
       db: database.db,
       logger: logger.child({ subsystem: "worker" }),
       github: github.app,
+      temporalClient: client,
     });
     stack.push(() => worker.stop());
-    const connection = await Connection.connect({ address: config.temporal.address });
-    stack.push(() => connection.close());
-    const client = new Client({ connection, namespace: config.temporal.namespace });
     const intake = await startIntake({
       db: database.db,
-      pool: database.pool,
+      ...(options.embeddedDatabase ? {} : { pool: database.pool }),
       temporalClient: client,
       taskQueue: config.temporal.taskQueue,
       logger: logger.child({ subsystem: "intake" }),
@@ -72,6 +87,10 @@ export async function startDev(config: Config, logger: Logger): Promise<RunningD
       maxBodyBytes: config.http.webhookMaxBytes,
       host: config.http.host,
       port: config.http.intakePort,
+      relay: {
+        maxAttempts: config.outbox.maxAttempts,
+        ...(options.embeddedDatabase ? { pollIntervalMs: 250 } : {}),
+      },
     });
     stack.push(() => intake.stop());
 
@@ -108,7 +127,7 @@ export async function startDev(config: Config, logger: Logger): Promise<RunningD
           "redelivery reconciler",
           ...(github.simulator ? ["github-simulator"] : []),
         ],
-        notBuiltYet: ["api", "dashboard", "runner provisioning"],
+        notBuiltYet: ["api", "dashboard"],
       },
       done: worker.done,
       stop: stopAll,

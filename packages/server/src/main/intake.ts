@@ -30,7 +30,7 @@ export interface IntakeDeps {
   port: number;
   isHangarJob?: IsHangarJob;
   /** false runs the HTTP side only (another process relays); otherwise relay tuning. */
-  relay?: false | { batchSize?: number; pollIntervalMs?: number };
+  relay?: false | { batchSize?: number; pollIntervalMs?: number; maxAttempts?: number };
   /** How often old deliveries are pruned; 0 disables pruning in this process. */
   pruneIntervalMs?: number;
 }

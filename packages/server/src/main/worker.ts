@@ -1,19 +1,31 @@
 import { hostname } from "node:os";
+import { Client, Connection } from "@temporalio/client";
 import { NativeConnection, Worker } from "@temporalio/worker";
 import type { Kysely } from "kysely";
 import { createInstallationActivities } from "../activities/installation.js";
-import { createJobActivities } from "../activities/jobs.js";
+import { createJobActivities, type JobSettings } from "../activities/jobs.js";
 import { createRedeliveryActivities } from "../activities/redelivery.js";
+import { startStandingRunnerPools } from "../activities/runner-pool.js";
 import { createLoggingRunnerSide, createRunnerSideActivities } from "../activities/runner-side.js";
 import { createRunActivities } from "../activities/runs.js";
 import { createSelfCheckActivities } from "../activities/self-check.js";
 import { createUsageActivities } from "../activities/usage.js";
 import { createWorkflowFileActivities } from "../activities/workflow-files.js";
+import type { RunnerTimings } from "../domain/runner-pool.js";
 import type { GitHubApp } from "../github/types.js";
+import { createCluster, loadKubeConfig, type KubernetesCluster } from "../kubernetes/cluster.js";
 import type { Config } from "../config/types.js";
 import type { Logger } from "../observability/logger.js";
 import type { Database } from "../storage/schema.js";
 import { workflowsPath } from "../workflow-bundle.js";
+import {
+  createRunnerActivities,
+  podOptionsFrom,
+  runnerTimingsFrom,
+  tenancyFrom,
+} from "./runners.js";
+
+const MAX_CONCURRENT_ACTIVITIES = 2_000;
 
 export interface RunningWorker {
   identity: string;
@@ -22,7 +34,9 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export async function connectTemporalWorker(config: Config): Promise<NativeConnection> {
+export async function connectTemporalWorker(
+  config: Pick<Config, "temporal">,
+): Promise<NativeConnection> {
   const apiKey = config.temporal.apiKey?.reveal();
   return NativeConnection.connect({
     address: config.temporal.address,
@@ -31,39 +45,108 @@ export async function connectTemporalWorker(config: Config): Promise<NativeConne
   });
 }
 
+async function connectTemporalClient(
+  config: Pick<Config, "temporal">,
+): Promise<{ client: Client; connection: Connection }> {
+  const apiKey = config.temporal.apiKey?.reveal();
+  const connection = await Connection.connect({
+    address: config.temporal.address,
+    tls: config.temporal.tls,
+    ...(apiKey ? { apiKey } : {}),
+  });
+  return { client: new Client({ connection, namespace: config.temporal.namespace }), connection };
+}
+
 /**
  * The worker role: registers every workflow and the activities built from
  * their dependencies, then polls the task queue until stopped.
  */
 export async function startWorker(deps: {
-  config: Config;
+  /**
+   * Without `kubernetes` (and no `cluster`) runner provisioning is off and job demand
+   * is only logged, for processes that exercise the event pipeline alone.
+   */
+  config: Pick<Config, "temporal"> & Partial<Pick<Config, "kubernetes" | "runners" | "encryption">>;
   db: Kysely<Database>;
   logger: Logger;
   /** The GitHub App (or the simulator's); null leaves GitHub-backed activities failing. */
   github: GitHubApp | null;
+  /** Overrides of the job workflow's timing (tests shorten the grace after completion). */
+  jobSettings?: Partial<JobSettings>;
+  /** Job demand signals runner pools through it; the worker connects one when absent. */
+  temporalClient?: Client;
+  /** Where runners run; built from config.kubernetes when absent. */
+  cluster?: KubernetesCluster;
+  /** Overrides of the runner timings from config (tests shorten them). */
+  runnerTimings?: Partial<RunnerTimings>;
 }): Promise<RunningWorker> {
   const { config, db, logger, github } = deps;
   const identity = `${hostname()}-${process.pid}`;
   const connection = await connectTemporalWorker(config);
+  const { kubernetes, encryption } = config;
+  const cluster =
+    deps.cluster ??
+    (kubernetes === undefined ? null : createCluster(loadKubeConfig(kubernetes.connection)));
+  const ownClient =
+    cluster === null || deps.temporalClient !== undefined
+      ? null
+      : await connectTemporalClient(config);
+  const temporalClient = deps.temporalClient ?? ownClient?.client ?? null;
+  const runnerActivities =
+    cluster === null || temporalClient === null
+      ? createRunnerSideActivities({ runnerSide: createLoggingRunnerSide(logger) })
+      : createRunnerActivities({
+          db,
+          github,
+          cluster,
+          temporal: temporalClient,
+          taskQueue: config.temporal.taskQueue,
+          logger,
+          timings: {
+            ...(config.runners === undefined ? {} : runnerTimingsFrom({ runners: config.runners })),
+            ...deps.runnerTimings,
+          },
+          pods: kubernetes === undefined ? {} : podOptionsFrom({ kubernetes }),
+          // Without the encryption keys there is no tenancy to run; installations are
+          // then only logged.
+          ...(kubernetes === undefined || encryption === undefined
+            ? {}
+            : { tenancy: tenancyFrom({ config: { kubernetes, encryption }, db, cluster }) }),
+        });
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     identity,
     workflowsPath,
+    // Every live runner holds one activity for as long as it lives (a heartbeating
+    // watch that mostly sleeps), so the SDK's default of 100 would let a few hundred
+    // runners starve every other activity. Database work is bounded by its pool anyway.
+    maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_ACTIVITIES,
     activities: {
       ...createSelfCheckActivities({ db, workerIdentity: identity }),
       ...createInstallationActivities({ db, github }),
-      ...createJobActivities({ db, github }),
+      ...createJobActivities({ db, github, settings: deps.jobSettings }),
       ...createWorkflowFileActivities({ db, github }),
       ...createUsageActivities({ db }),
       ...createRunActivities({ db }),
       ...createRedeliveryActivities({ db, github }),
-      ...createRunnerSideActivities({ runnerSide: createLoggingRunnerSide(logger) }),
+      ...runnerActivities,
     },
   });
-  const done = worker.run().finally(() => connection.close());
+  const done = worker.run().finally(async () => {
+    await connection.close();
+    await ownClient?.connection.close();
+  });
   logger.info({ taskQueue: config.temporal.taskQueue, identity }, "worker polling");
+  // Pools of configurations that keep idle runners must run before any job asks for one.
+  if (temporalClient !== null && cluster !== null) {
+    await startStandingRunnerPools(db, temporalClient, config.temporal.taskQueue).catch(
+      (error: unknown) => {
+        logger.warn({ error }, "could not start the standing runner pools");
+      },
+    );
+  }
   return {
     identity,
     done,

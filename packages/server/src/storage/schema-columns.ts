@@ -302,6 +302,8 @@ export const tableColumns = {
     sent_at: "timestamptz?",
     last_error: "text?",
     created_at: "timestamptz",
+    permanent_failures: "int4",
+    dead_lettered_at: "timestamptz?",
   },
   audit_log: {
     id: "int8",

@@ -15,6 +15,11 @@ export interface Tenant {
 }
 
 let sequence = 0;
+/**
+ * Test files run in parallel processes against one Kubernetes API server, so the
+ * namespaces their tenants name must differ between processes, not only within one.
+ */
+const processTag = Math.random().toString(36).slice(2, 8);
 function next(): number {
   sequence += 1;
   return sequence;
@@ -39,7 +44,7 @@ export async function createTenant(
   const accountLogin = fullName.split("/")[0] ?? `acme-${n}`;
   const { id: workspaceId } = await db
     .insertInto("workspaces")
-    .values({ slug: `acme-${n}`, name: `Acme ${n}`, namespace: `hangar-acme-${n}` })
+    .values({ slug: `acme-${n}`, name: `Acme ${n}`, namespace: `hangar-acme-${n}-${processTag}` })
     .returning("id")
     .executeTakeFirstOrThrow();
   const { id: projectId } = await db
@@ -93,7 +98,7 @@ export async function createTenant(
       cpu: "4",
       memory: "16Gi",
       max_runners: 10,
-      namespace: `hangar-acme-${n}`,
+      namespace: `hangar-acme-${n}-${processTag}`,
     })
     .returning("id")
     .executeTakeFirstOrThrow();

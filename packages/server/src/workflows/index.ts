@@ -5,3 +5,5 @@ export { installationWorkflow } from "./installation.js";
 export { runWorkflow } from "./run.js";
 export { workflowFilesWorkflow } from "./workflow-files.js";
 export { redeliveryWorkflow } from "./redelivery.js";
+export { runnerPoolWorkflow } from "./runner-pool.js";
+export { runnerInstanceWorkflow } from "./runner-instance.js";

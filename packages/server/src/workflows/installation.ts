@@ -6,6 +6,7 @@ import {
   defineQuery,
   defineSignal,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -63,6 +64,12 @@ const activities = proxyActivities<InstallationActivities & RunnerSideActivities
 // A sync that keeps failing (GitHub down, installation gone) waits for the next one.
 const { syncRepositories } = proxyActivities<InstallationActivities>({
   startToCloseTimeout: "5 minutes",
+  retry: { initialInterval: "2 seconds", maximumAttempts: 5 },
+});
+
+// Bounded too: while GitHub cannot be asked, later signals must not wait behind it.
+const { readInstallationSuspension } = proxyActivities<InstallationActivities>({
+  startToCloseTimeout: "1 minute",
   retry: { initialInterval: "2 seconds", maximumAttempts: 5 },
 });
 
@@ -148,17 +155,26 @@ async function apply(state: InstallationState, command: Command): Promise<void> 
       state.status = "deleted";
       return;
     case "suspend":
-      await activities.setInstallationState(id, "suspended");
-      // A suspended installation cannot mint tokens, so its runners are useless.
-      await activities.teardownInstallation(id);
-      state.status = "suspended";
+    case "unsuspend": {
+      if (!patched(SUSPENSION_FROM_GITHUB)) {
+        await recordSuspension(state, id, asSignalled(command.kind));
+        return;
+      }
+      // GitHub delivers suspend and unsuspend in any order: applied as they arrive, a
+      // swapped pair would leave the installation suspended. Either one is a cue to
+      // record GitHub's current state instead, unless that is recorded already.
+      const observed = await currentSuspension(id, command.kind);
+      if (observed.state === "gone") return; // Its `deleted` event ends the workflow.
+      const recorded = observed.state === "suspended" ? "suspended" : "installed";
+      if (state.status !== recorded) {
+        await recordSuspension(state, id, observed);
+      } else if (observed.state === "suspended" && observed.suspendedAt !== undefined) {
+        // Suspended again since it was recorded (an unsuspend in between arrived late):
+        // only the time moves. Nothing to tear down twice.
+        await activities.setInstallationState(id, "suspended", observed.suspendedAt);
+      }
       return;
-    case "unsuspend":
-      await activities.setInstallationState(id, "active");
-      await activities.prepareInstallation(id);
-      state.status = "installed";
-      await sync(id);
-      return;
+    }
     case "sync":
       await sync(id);
       return;
@@ -180,6 +196,54 @@ async function apply(state: InstallationState, command: Command): Promise<void> 
       const unreachable: never = command;
       throw new Error(`unknown command ${JSON.stringify(unreachable)}`);
     }
+  }
+}
+
+/**
+ * Marks runs that record GitHub's suspension state on suspend and unsuspend. Runs
+ * recorded before that applied each signal as sent, and replay as they ran.
+ */
+export const SUSPENSION_FROM_GITHUB = "suspension-from-github";
+
+/** GitHub's word, or the signal's when GitHub cannot be asked (no suspended_at then). */
+type Recordable = { state: "active" } | { state: "suspended"; suspendedAt?: string };
+type Suspension = Recordable | { state: "gone" };
+
+const asSignalled = (kind: "suspend" | "unsuspend"): Recordable =>
+  kind === "suspend" ? { state: "suspended" } : { state: "active" };
+
+async function recordSuspension(
+  state: InstallationState,
+  id: number,
+  observed: Recordable,
+): Promise<void> {
+  if (observed.state === "suspended") {
+    await activities.setInstallationState(id, "suspended", observed.suspendedAt);
+    // A suspended installation cannot mint tokens, so its runners are useless.
+    await activities.teardownInstallation(id);
+    state.status = "suspended";
+    return;
+  }
+  await activities.setInstallationState(id, "active");
+  await activities.prepareInstallation(id);
+  state.status = "installed";
+  await sync(id);
+}
+
+async function currentSuspension(
+  installationId: number,
+  signalled: "suspend" | "unsuspend",
+): Promise<Suspension> {
+  try {
+    return await readInstallationSuspension(installationId);
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    log.warn("reading the installation from GitHub failed; applying the signal as sent", {
+      installationId,
+      signalled,
+      error: error.message,
+    });
+    return asSignalled(signalled);
   }
 }
 

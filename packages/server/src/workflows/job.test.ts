@@ -2,6 +2,7 @@ import { Worker } from "@temporalio/worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "@hangar/github-sim";
 import {
+  eventually,
   recordHistory,
   testDatabase,
   testTemporal,
@@ -19,6 +20,9 @@ import { createUsageActivities } from "../activities/usage.js";
 import type { JobEventArgs } from "../domain/signal-args.js";
 import { jobSignals, workflowIds, workflowTypes } from "../domain/workflow-names.js";
 import { createGitHubApp } from "../github/app-client.js";
+import { recordDelivery } from "../intake/deliveries.js";
+import { createOutboxRelay } from "../intake/outbox-relay.js";
+import { createLogger } from "../observability/logger.js";
 import type { JobWorkflowResult } from "./job.js";
 
 // The job workflow against real Temporal, PostgreSQL and the GitHub simulator, driven
@@ -109,6 +113,47 @@ const usageRows = (jobId: number) =>
 
 const demandsOf = (jobId: number) =>
   runnerSide.calls.flatMap((c) => (c.op === "jobDemand" && c.jobId === jobId ? [c.kind] : []));
+
+/** The simulator numbers jobs the same way every run: end a left-over workflow. */
+async function clearLeftOver(jobId: number): Promise<void> {
+  const leftOver = temporal.client.workflow.getHandle(workflowIds.job(jobId));
+  if ((await leftOver.describe().catch(() => undefined))?.status.name === "RUNNING") {
+    await leftOver.terminate("left over from an earlier test run");
+  }
+}
+
+/** A job of the simulator, and its queued event as the intake would build it. */
+async function simulatedJob(spec: { environment?: string }, overrides: Partial<JobEventArgs>) {
+  const run = await sim.control.queueWorkflowRun({
+    repository: tenant.repository.fullName,
+    jobs: [{ name: "deploy", labels: ["hangar-4cpu"], ...spec }],
+  });
+  const jobId = run.jobIds[0]!;
+  await clearLeftOver(jobId);
+  const view = (await sim.control.jobs()).find((j) => j.id === jobId)!;
+  return jobEventArgs(tenant, {
+    id: jobId,
+    runId: view.runId,
+    createdAt: view.createdAt,
+    labels: view.labels,
+    headSha: view.headSha,
+    ...overrides,
+  });
+}
+
+const sentRows = async (jobId: number): Promise<number> =>
+  (
+    await database.db
+      .selectFrom("signal_outbox")
+      .select("id")
+      .where("workflow_id", "=", workflowIds.job(jobId))
+      .where("sent_at", "is not", null)
+      .execute()
+  ).length;
+
+/** Polls until the check returns true. */
+const until = (what: string, check: () => Promise<boolean>) =>
+  eventually(what, async () => ((await check()) ? true : undefined), 30_000);
 
 /** A job's three events, 2 min 1 s of run time; times after the seeded price took effect. */
 function lifecycle(overrides: Partial<JobEventArgs> = {}) {
@@ -255,11 +300,7 @@ describe("job workflow", () => {
       jobs: [{ name: "build", labels: ["hangar-4cpu"] }],
     });
     const jobId = run.jobIds[0]!;
-    // The simulator numbers jobs the same way every run: end a left-over workflow.
-    const leftOver = temporal.client.workflow.getHandle(workflowIds.job(jobId));
-    if ((await leftOver.describe().catch(() => undefined))?.status.name === "RUNNING") {
-      await leftOver.terminate("left over from an earlier test run");
-    }
+    await clearLeftOver(jobId);
     const view = (await sim.control.jobs()).find((j) => j.id === jobId)!;
     // Only the queued event reaches Hangar; the cancellation's webhook is lost.
     await send(
@@ -279,5 +320,146 @@ describe("job workflow", () => {
     const row = await jobRow(jobId);
     expect(row).toMatchObject({ status: "completed", conclusion: "cancelled" });
     expect(row?.stale_checked_at).not.toBeNull();
+  });
+
+  it("processes a job's next event after an earlier one was ignored for a reason that passed", async () => {
+    // Through the relay, which decides whether a finished workflow may start again.
+    const relay = createOutboxRelay({
+      db: database.db,
+      temporal: { client: temporal.client, taskQueue: temporal.taskQueue },
+      logger: createLogger({ level: "silent" }),
+      pollIntervalMs: 100,
+    });
+    const relayed = (event: JobEventArgs) =>
+      recordDelivery(
+        database,
+        {
+          deliveryGuid: `job-${event.id}-${event.action}`,
+          event: "workflow_job",
+          action: event.action,
+          installationId: event.installationId,
+          hookId: null,
+          targetType: null,
+          targetId: null,
+          payloadBytes: 2,
+          payloadJson: null,
+          status: "routed",
+          statusReason: null,
+        },
+        [
+          {
+            workflowId: workflowIds.job(event.id),
+            workflowType: workflowTypes.job,
+            signalName: jobSignals.jobEvent,
+            args: event,
+          },
+        ],
+      );
+    const { queued, inProgress, completed } = lifecycle({
+      labels: ["self-hosted", "hangar-4cpu", "gpu"],
+    });
+    await relay.start();
+    try {
+      // No runner configuration serves "gpu" yet.
+      await relayed(queued);
+      await until("the first event relayed", async () => (await sentRows(queued.id)) === 1);
+      expect(await result(queued.id)).toEqual({
+        outcome: "ignored",
+        reason: "no runner configuration",
+      });
+      await database.db
+        .updateTable("runners")
+        .set({ labels: ["gpu"] })
+        .where("id", "=", tenant.runnerId)
+        .execute();
+      await relayed(inProgress);
+      await until(
+        "the next event recorded",
+        async () => (await jobRow(queued.id))?.status === "in_progress",
+      );
+      await relayed(completed);
+      await until(
+        "the job completed",
+        async () => (await jobRow(queued.id))?.status === "completed",
+      );
+      expect(await result(queued.id)).toMatchObject({
+        outcome: "completed",
+        usage: { kind: "recorded" },
+      });
+      const outbox = await database.db
+        .selectFrom("signal_outbox")
+        .select(["sent_at", "last_error"])
+        .where("workflow_id", "=", workflowIds.job(queued.id))
+        .orderBy("id")
+        .execute();
+      // Each event started or reached a run; none was dropped as "already completed".
+      expect(outbox.map((r) => [r.sent_at !== null, r.last_error])).toEqual([
+        [true, null],
+        [true, null],
+        [true, null],
+      ]);
+      expect(demandsOf(queued.id)).toEqual(["started", "finished"]);
+    } finally {
+      await relay.stop();
+      await database.db
+        .updateTable("runners")
+        .set({ labels: [] })
+        .where("id", "=", tenant.runnerId)
+        .execute();
+    }
+  });
+
+  it("opens no demand for a deployment job while GitHub holds it for an approval", async () => {
+    const queued = await simulatedJob({ environment: "production" }, { hasDeployment: true });
+    await send(queued);
+    // GitHub's answer to the check: waiting, recorded as such, and no runner wanted.
+    await until(
+      "the job recorded as waiting",
+      async () => (await jobRow(queued.id))?.status === "waiting",
+    );
+    expect(demandsOf(queued.id)).toEqual([]);
+
+    await sim.control.approveEnvironment(queued.id);
+    // The queued event GitHub sends after the approval: the check now says queued.
+    await send(queued);
+    await until("demand opened", () => Promise.resolve(demandsOf(queued.id).length > 0));
+    expect(demandsOf(queued.id)).toEqual(["queued"]);
+
+    await sim.control.cancelJob(queued.id);
+    await send({
+      ...queued,
+      action: "completed",
+      status: "completed",
+      conclusion: "cancelled",
+      completedAt: new Date().toISOString(),
+    });
+    expect(await result(queued.id)).toMatchObject({
+      outcome: "completed",
+      usage: { kind: "not-billable" },
+    });
+    expect(demandsOf(queued.id)).toEqual(["queued", "finished"]);
+    await recordHistory(
+      temporal.client,
+      workflowIds.job(queued.id),
+      historiesDir,
+      "job-deployment-approval",
+    );
+  });
+
+  it("opens demand at once for a deployment job GitHub has queued (no protection rules)", async () => {
+    const queued = await simulatedJob({}, { hasDeployment: true });
+    await send(queued);
+    await until("demand opened", () => Promise.resolve(demandsOf(queued.id).length > 0));
+    expect(demandsOf(queued.id)).toEqual(["queued"]);
+    expect((await jobRow(queued.id))?.stale_checked_at).not.toBeNull();
+    await sim.control.cancelJob(queued.id);
+    await send({
+      ...queued,
+      action: "completed",
+      status: "completed",
+      conclusion: "cancelled",
+      completedAt: new Date().toISOString(),
+    });
+    await result(queued.id);
   });
 });

@@ -3,6 +3,7 @@ import {
   condition,
   defineSignal,
   log,
+  patched,
   proxyActivities,
   setHandler,
 } from "@temporalio/workflow";
@@ -17,6 +18,12 @@ import type { UsageActivities, UsageResult } from "../activities/usage.js";
 // arguments). Events arrive late, twice and out of order: they are queued by the signal
 // handler and applied one at a time through the pure rules in domain/job-state.ts.
 
+/**
+ * Marks runs that hold a deployment job's demand for GitHub's answer. Runs recorded
+ * before that opened demand on the queued event itself, and replay as they ran.
+ */
+export const HOLD_DEPLOYMENT_DEMAND = "hold-deployment-demand";
+
 export const jobEventSignal = defineSignal<[JobEventArgs]>(jobSignals.jobEvent);
 
 const activities = proxyActivities<JobActivities & UsageActivities & RunnerSideActivities>({
@@ -24,8 +31,8 @@ const activities = proxyActivities<JobActivities & UsageActivities & RunnerSideA
   retry: { initialInterval: "1 second", maximumInterval: "1 minute" },
 });
 
-// A stale check that keeps failing is given up until the next interval; the job's own
-// events may still arrive, and the next check tries again.
+// A check of the job on GitHub that keeps failing is given up until the next stale
+// interval; the job's own events may still arrive, and the next check tries again.
 const { checkJobOnGitHub } = proxyActivities<JobActivities>({
   startToCloseTimeout: "1 minute",
   retry: { initialInterval: "2 seconds", maximumAttempts: 3 },
@@ -36,13 +43,19 @@ export type JobWorkflowResult =
   | { outcome: "completed"; usage: UsageResult; lateEvents: number }
   | { outcome: "already-completed"; usage: UsageResult };
 
+/** An event to apply; `current` when read from GitHub's API rather than delivered. */
+interface Observed {
+  event: JobEventArgs;
+  current: boolean;
+}
+
 export async function jobWorkflow(): Promise<JobWorkflowResult> {
-  const inbox: JobEventArgs[] = [];
+  const inbox: Observed[] = [];
   setHandler(jobEventSignal, (event) => {
-    inbox.push(event);
+    inbox.push({ event, current: false });
   });
   await condition(() => inbox.length > 0);
-  const first = inbox[0];
+  const first = inbox[0]?.event;
   if (first === undefined) throw new Error("job workflow woke without an event");
 
   const settings = await activities.getJobSettings();
@@ -56,8 +69,12 @@ export async function jobWorkflow(): Promise<JobWorkflowResult> {
   }
 
   let progress: JobProgress = { status: resolution.storedStatus, demandSent: [] };
-  const apply = async (event: JobEventArgs): Promise<void> => {
-    const decision = decideJobEvent(progress, jobEventStatus(event));
+  const apply = async ({ event, current }: Observed): Promise<void> => {
+    const decision = decideJobEvent(progress, {
+      status: jobEventStatus(event),
+      hasDeployment: event.hasDeployment && patched(HOLD_DEPLOYMENT_DEMAND),
+      current,
+    });
     if (decision.record) await activities.recordJobEvent({ event, runnerId, workspaceId });
     if (decision.demand !== null) {
       await activities.signalJobDemand({
@@ -68,12 +85,18 @@ export async function jobWorkflow(): Promise<JobWorkflowResult> {
       });
     }
     progress = decision.next;
+    if (decision.check) {
+      // Held demand: GitHub's current status says whether the job awaits an approval.
+      // If GitHub cannot be asked now, the demand stays held until the stale check.
+      const fresh = await checkOnGitHub(event);
+      if (fresh !== null) await apply({ event: fresh, current: true });
+    }
   };
 
   while (progress.status !== "completed") {
-    const event = inbox.shift();
-    if (event !== undefined) {
-      await apply(event);
+    const next = inbox.shift();
+    if (next !== undefined) {
+      await apply(next);
       continue;
     }
     // Any unfinished state is re-checked against GitHub when events stop coming:
@@ -81,8 +104,8 @@ export async function jobWorkflow(): Promise<JobWorkflowResult> {
     // job unbilled and this workflow open forever.
     const arrived = await condition(() => inbox.length > 0, settings.staleAfterMs);
     if (!arrived) {
-      const fresh = await checkStale(first);
-      if (fresh !== null) inbox.push(fresh);
+      const fresh = await checkOnGitHub(first);
+      if (fresh !== null) inbox.push({ event: fresh, current: true });
     }
   }
 
@@ -95,12 +118,12 @@ export async function jobWorkflow(): Promise<JobWorkflowResult> {
   return { outcome: "completed", usage, lateEvents };
 }
 
-async function checkStale(event: JobEventArgs): Promise<JobEventArgs | null> {
+async function checkOnGitHub(event: JobEventArgs): Promise<JobEventArgs | null> {
   try {
     return await checkJobOnGitHub(event);
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
-    log.warn("stale-job check failed; trying again later", {
+    log.warn("checking the job on GitHub failed; trying again later", {
       jobId: event.id,
       error: error.message,
     });

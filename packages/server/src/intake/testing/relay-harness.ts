@@ -53,6 +53,8 @@ export interface OutboxRow {
   workflow_id: string;
   sent_at: Date | null;
   attempts: number;
+  permanent_failures: number;
+  dead_lettered_at: Date | null;
   last_error: string | null;
   payload: unknown;
 }
@@ -60,7 +62,16 @@ export interface OutboxRow {
 export async function outboxRows(db: Kysely<Database>): Promise<OutboxRow[]> {
   return db
     .selectFrom("signal_outbox")
-    .select(["id", "workflow_id", "sent_at", "attempts", "last_error", "payload"])
+    .select([
+      "id",
+      "workflow_id",
+      "sent_at",
+      "attempts",
+      "permanent_failures",
+      "dead_lettered_at",
+      "last_error",
+      "payload",
+    ])
     .orderBy("id")
     .execute();
 }

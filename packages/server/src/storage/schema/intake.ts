@@ -33,6 +33,8 @@ export interface SignalOutboxTable {
   sent_at: Timestamp | null;
   last_error: string | null;
   created_at: CreatedAt;
+  permanent_failures: Generated<number>;
+  dead_lettered_at: Timestamp | null;
 }
 
 export interface AuditLogTable {

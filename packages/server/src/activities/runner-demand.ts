@@ -1,0 +1,109 @@
+import type { Client } from "@temporalio/client";
+import type { Kysely } from "kysely";
+import type { PoolDemand } from "../domain/runner-pool.js";
+import { runnerPoolSignals, workflowIds, workflowTypes } from "../domain/workflow-names.js";
+import type { Logger } from "../observability/logger.js";
+import type { Database } from "../storage/schema.js";
+import type { JobDemand, RunnerSide } from "./runner-side.js";
+import { linkJob } from "./runner-instances.js";
+
+// The runner side the job workflow talks to: a job's demand goes to the pool of the
+// runner configuration its labels matched (jobs.runner_id, set when the job workflow
+// resolved it); jobs no configuration serves have no pool and are left alone.
+
+export interface InstallationTenancy {
+  prepareInstallation(installationId: number): Promise<void>;
+  teardownInstallation(installationId: number): Promise<void>;
+}
+
+export function createPoolRunnerSide(deps: {
+  db: Kysely<Database>;
+  temporal: Client;
+  taskQueue: string;
+  logger: Logger;
+  /** The installation's namespace and default runners; logged only when absent. */
+  tenancy?: InstallationTenancy;
+}): RunnerSide {
+  const { db, temporal, taskQueue } = deps;
+  const log = deps.logger.child({ subsystem: "runner-side" });
+  const tellPool = (runnerId: string, signal: PoolDemand) =>
+    temporal.workflow.signalWithStart(workflowTypes.runnerPool, {
+      workflowId: workflowIds.runnerPool(runnerId),
+      taskQueue,
+      args: [{ runnerId }],
+      signal: runnerPoolSignals.demand,
+      signalArgs: [signal],
+    });
+
+  return {
+    async prepareInstallation(installationId) {
+      if (deps.tenancy === undefined) {
+        log.info({ installationId }, "prepare installation (no tenancy configured)");
+        return;
+      }
+      await deps.tenancy.prepareInstallation(installationId);
+    },
+
+    async teardownInstallation(installationId) {
+      if (deps.tenancy === undefined) {
+        log.info({ installationId }, "tear down installation (no tenancy configured)");
+        return;
+      }
+      await deps.tenancy.teardownInstallation(installationId);
+    },
+
+    /**
+     * The job workflow records each event before it sends the demand, so the row says
+     * which configuration the job asked for and, once started, which runner took it.
+     */
+    async jobDemand(demand: JobDemand) {
+      const job = await db
+        .selectFrom("jobs")
+        .select(["runner_id", "runner_name"])
+        .where("github_job_id", "=", BigInt(demand.jobId))
+        .executeTakeFirst();
+      if (job?.runner_id == null) {
+        log.debug({ jobId: demand.jobId }, "job has no runner configuration; no demand");
+        return;
+      }
+      const runnerName = demand.kind === "started" ? job.runner_name : null;
+      // The instance may have ended already; link its record to the job either way.
+      if (runnerName !== null) await linkJob(db, runnerName);
+      const signal: PoolDemand = { jobId: demand.jobId, kind: demand.kind, runnerName };
+      await tellPool(job.runner_id, signal);
+      if (runnerName === null) return;
+      // GitHub may give the job to a runner of another configuration whose labels also
+      // fit it: that runner's pool must hear that its instance is busy.
+      const instance = await db
+        .selectFrom("runner_instances")
+        .select("runner_id")
+        .where("name", "=", runnerName)
+        .executeTakeFirst();
+      if (instance !== undefined && instance.runner_id !== job.runner_id) {
+        await tellPool(instance.runner_id, signal);
+      }
+    },
+  };
+}
+
+/**
+ * Runs an installation's namespace through its workspace's tenancy: preparing it
+ * converges the workspace's share of the cluster; so does tearing it down, which
+ * removes the namespace only when the workspace itself is deleted (another
+ * installation of the workspace may still use it).
+ */
+export function installationTenancy(deps: {
+  db: Kysely<Database>;
+  ensureWorkspaceCluster: (workspaceId: string) => Promise<unknown>;
+}): InstallationTenancy {
+  const converge = async (installationId: number) => {
+    const row = await deps.db
+      .selectFrom("github_installations")
+      .select("workspace_id")
+      .where("installation_id", "=", BigInt(installationId))
+      .executeTakeFirst();
+    if (row?.workspace_id == null) return;
+    await deps.ensureWorkspaceCluster(row.workspace_id);
+  };
+  return { prepareInstallation: converge, teardownInstallation: converge };
+}

@@ -1,0 +1,200 @@
+import { createHash } from "node:crypto";
+import type { Client } from "@temporalio/client";
+import type { Kysely } from "kysely";
+import { defaultRunnerTimings, type RunnerTimings } from "../domain/runner-pool.js";
+import { runnerPoolSignals, workflowIds, workflowTypes } from "../domain/workflow-names.js";
+import type { Database } from "../storage/schema.js";
+import type { RunnerInstanceState, RunnerStatus } from "../storage/schema/runners.js";
+import {
+  configurationHeadroom,
+  liveInstanceStates,
+  readConfiguration,
+  unusableBecause,
+  type RunnerConfiguration,
+} from "./runner-configurations.js";
+
+// What the runner pool workflow reads and writes: one snapshot of its configuration,
+// the workspace's room, the jobs and instances it tracks, per evaluation; and the
+// configuration's status when starts keep failing (or work again).
+
+export type PoolSnapshot = {
+  exists: boolean;
+  name: string;
+  minIdle: number;
+  maxRunners: number;
+  status: RunnerStatus;
+  /** Deleted (or being deleted): the pool drains its instances and ends. */
+  draining: boolean;
+  /** Why no instance may start now (suspended, installation gone, …); null when one may. */
+  unusable: string | null;
+  /** Changes whenever what instances are made from changes: a halted pool tries again. */
+  fingerprint: string;
+  /** More instances the workspace's plan and the configuration's maximum admit now. */
+  headroom: number;
+  /** Of the queued jobs asked about, those a runner has started or that are finished. */
+  settledJobIds: number[];
+  /** Every live instance of the configuration, as recorded. */
+  liveInstances: {
+    name: string;
+    state: RunnerInstanceState;
+    createdAtMs: number;
+    registeredAtMs: number | null;
+  }[];
+  /** Of the instances asked about, those whose record has ended. */
+  endedInstances: string[];
+  timings: RunnerTimings;
+};
+
+/** What instances are made from; the status and sizes of the pool are not part of it. */
+function fingerprint(configuration: RunnerConfiguration): string {
+  const made = [
+    configuration.image,
+    configuration.offering_id,
+    configuration.cpu,
+    configuration.memory,
+    configuration.labels,
+    configuration.registry_credential_id,
+    configuration.namespace,
+    configuration.repositories,
+  ];
+  return createHash("sha256").update(JSON.stringify(made)).digest("hex").slice(0, 16);
+}
+
+export function createRunnerPoolActivities(deps: {
+  db: Kysely<Database>;
+  timings?: Partial<RunnerTimings>;
+}) {
+  const { db } = deps;
+  const timings: RunnerTimings = { ...defaultRunnerTimings, ...deps.timings };
+
+  return {
+    async readPoolSnapshot(input: {
+      runnerId: string;
+      queuedJobIds: number[];
+      instanceNames: string[];
+    }): Promise<PoolSnapshot> {
+      const configuration = await readConfiguration(db, input.runnerId);
+      if (configuration === undefined) {
+        return {
+          exists: false,
+          name: "",
+          minIdle: 0,
+          maxRunners: 0,
+          status: "deleting",
+          draining: true,
+          unusable: "the runner configuration does not exist",
+          fingerprint: "",
+          headroom: 0,
+          settledJobIds: [],
+          liveInstances: [],
+          endedInstances: input.instanceNames,
+          timings,
+        };
+      }
+      const settled =
+        input.queuedJobIds.length === 0
+          ? []
+          : await db
+              .selectFrom("jobs")
+              .select("github_job_id")
+              .where("github_job_id", "in", input.queuedJobIds.map(BigInt))
+              .where("status", "in", ["in_progress", "completed"])
+              .execute();
+      const live = await db
+        .selectFrom("runner_instances")
+        .select(["name", "state", "created_at", "registered_at"])
+        .where("runner_id", "=", input.runnerId)
+        .where("state", "in", liveInstanceStates)
+        .execute();
+      const ended =
+        input.instanceNames.length === 0
+          ? []
+          : await db
+              .selectFrom("runner_instances")
+              .select("name")
+              .where("name", "in", input.instanceNames)
+              .where("state", "in", ["terminated", "failed"])
+              .execute();
+      const { headroom } = await configurationHeadroom(db, configuration);
+      return {
+        exists: true,
+        name: configuration.name,
+        minIdle: configuration.min_idle,
+        maxRunners: configuration.max_runners,
+        status: configuration.status,
+        draining:
+          configuration.deleted_at !== null ||
+          configuration.status === "deleting" ||
+          configuration.workspace_deleted_at !== null,
+        unusable: unusableBecause(configuration),
+        fingerprint: fingerprint(configuration),
+        headroom,
+        settledJobIds: settled.map((row) => Number(row.github_job_id)),
+        liveInstances: live.map((row) => ({
+          name: row.name,
+          state: row.state,
+          createdAtMs: row.created_at.getTime(),
+          registeredAtMs: row.registered_at?.getTime() ?? null,
+        })),
+        endedInstances: ended.map((row) => row.name),
+        timings,
+      };
+    },
+
+    /** Failed starts halted the pool: the configuration shows why (the API's status_message). */
+    async setRunnerConfigurationError(input: { runnerId: string; message: string }): Promise<void> {
+      await db
+        .updateTable("runners")
+        .set({ status: "error", status_message: input.message })
+        .where("id", "=", input.runnerId)
+        .where("status", "in", ["provisioning", "active", "error"])
+        .execute();
+    },
+
+    /** A runner of the configuration worked: it is active, whatever failed before. */
+    async markRunnerConfigurationHealthy(input: { runnerId: string }): Promise<void> {
+      await db
+        .updateTable("runners")
+        .set({ status: "active", status_message: null })
+        .where("id", "=", input.runnerId)
+        .where("status", "in", ["provisioning", "error"])
+        .execute();
+    },
+  };
+}
+
+export type RunnerPoolActivities = ReturnType<typeof createRunnerPoolActivities>;
+
+/**
+ * Starts the configuration's pool if it is not running and asks it to look again,
+ * e.g. after the configuration changed or when a worker starts (pools of
+ * configurations with a minimum of idle runners must run before any job comes).
+ */
+export async function startRunnerPool(
+  client: Client,
+  input: { runnerId: string; taskQueue: string },
+): Promise<void> {
+  await client.workflow.signalWithStart(workflowTypes.runnerPool, {
+    workflowId: workflowIds.runnerPool(input.runnerId),
+    taskQueue: input.taskQueue,
+    args: [{ runnerId: input.runnerId }],
+    signal: runnerPoolSignals.reconcile,
+    signalArgs: [],
+  });
+}
+
+/** Starts the pools of every live configuration that keeps idle runners. */
+export async function startStandingRunnerPools(
+  db: Kysely<Database>,
+  client: Client,
+  taskQueue: string,
+): Promise<number> {
+  const rows = await db
+    .selectFrom("runners")
+    .select("id")
+    .where("deleted_at", "is", null)
+    .where("min_idle", ">", 0)
+    .execute();
+  for (const row of rows) await startRunnerPool(client, { runnerId: row.id, taskQueue });
+  return rows.length;
+}

@@ -1,0 +1,123 @@
+import type { Client } from "@temporalio/client";
+import type { Kysely } from "kysely";
+import {
+  createPoolRunnerSide,
+  installationTenancy,
+  type InstallationTenancy,
+} from "../activities/runner-demand.js";
+import { createRunnerInstanceActivities } from "../activities/runner-instances.js";
+import {
+  createRunnerLaunchActivities,
+  type RunnerPodOptions,
+} from "../activities/runner-launch.js";
+import { createRunnerObserveActivities } from "../activities/runner-observe.js";
+import { createRunnerPoolActivities } from "../activities/runner-pool.js";
+import { createRunnerSideActivities } from "../activities/runner-side.js";
+import { createTenancyActivities } from "../activities/tenancy.js";
+import type { Config } from "../config/types.js";
+import { createSecretCipher } from "../crypto/envelope.js";
+import { createKeyRing } from "../crypto/key-ring.js";
+import type { RunnerTimings } from "../domain/runner-pool.js";
+import type { GitHubApp } from "../github/types.js";
+import type { Cluster, KubernetesCluster } from "../kubernetes/cluster.js";
+import type { Logger } from "../observability/logger.js";
+import type { Database } from "../storage/schema.js";
+
+// The runner side of the worker: job demand to pools, pools, instances, and what they
+// touch (PostgreSQL, GitHub, the cluster), wired from the configuration.
+
+export function runnerTimingsFrom(config: Pick<Config, "runners">): Partial<RunnerTimings> {
+  const { runners } = config;
+  return {
+    bootstrapTimeoutMs: runners.bootstrapTimeoutSeconds * 1000,
+    idleTimeoutMs: runners.idleTimeoutSeconds * 1000,
+    startBackoffMs: runners.startBackoffSeconds * 1000,
+    maxFailedStarts: runners.maxFailedStarts,
+    reevaluateMs: runners.poolIntervalSeconds * 1000,
+  };
+}
+
+export function createRunnerActivities(deps: {
+  db: Kysely<Database>;
+  github: GitHubApp | null;
+  cluster: Cluster;
+  temporal: Client;
+  taskQueue: string;
+  logger: Logger;
+  timings?: Partial<RunnerTimings>;
+  pods?: RunnerPodOptions;
+  tenancy?: InstallationTenancy;
+}) {
+  const { db, github, cluster, logger } = deps;
+  const runnerSide = createPoolRunnerSide({
+    db,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    logger,
+    ...(deps.tenancy === undefined ? {} : { tenancy: deps.tenancy }),
+  });
+  return {
+    ...createRunnerSideActivities({ runnerSide }),
+    ...createRunnerPoolActivities({ db, ...(deps.timings ? { timings: deps.timings } : {}) }),
+    ...createRunnerInstanceActivities({ db }),
+    ...createRunnerLaunchActivities({
+      db,
+      github,
+      cluster,
+      ...(deps.pods === undefined ? {} : { pods: deps.pods }),
+    }),
+    ...createRunnerObserveActivities({
+      github,
+      cluster,
+      logger: logger.child({ subsystem: "runner-observe" }),
+    }),
+  };
+}
+
+/** Where spot and GPU runners may run, and which images take a read-only root, from config. */
+export function podOptionsFrom(config: Pick<Config, "kubernetes">): RunnerPodOptions {
+  const { placement, readOnlyRootImages } = config.kubernetes;
+  const tolerations = (list: typeof placement.spot.tolerations) =>
+    list.map((toleration) => ({ ...toleration }));
+  return {
+    placement: {
+      spot: {
+        nodeSelector: { ...placement.spot.nodeSelector },
+        tolerations: tolerations(placement.spot.tolerations),
+      },
+      gpu: {
+        resourceName: placement.gpu.resourceName,
+        nodeSelector: { ...placement.gpu.nodeSelector },
+        tolerations: tolerations(placement.gpu.tolerations),
+        typeLabel: placement.gpu.typeLabel,
+      },
+    },
+    readOnlyRootImages,
+  };
+}
+
+/** The workspaces' tenancy (namespace, quota, policies, pull Secrets) from config. */
+export function tenancyFrom(deps: {
+  config: Pick<Config, "kubernetes" | "encryption">;
+  db: Kysely<Database>;
+  cluster: KubernetesCluster;
+}): InstallationTenancy {
+  const { encryption, kubernetes } = deps.config;
+  const keys = createKeyRing(
+    { id: encryption.keyId, key: encryption.key.reveal() },
+    encryption.previousKeys.map((previous) => ({ id: previous.id, key: previous.key.reveal() })),
+  );
+  const tenancy = createTenancyActivities({
+    db: deps.db,
+    cluster: deps.cluster,
+    crypto: createSecretCipher(keys),
+    settings: {
+      network: kubernetes.network,
+      gpuResourceName: kubernetes.placement.gpu.resourceName,
+    },
+  });
+  return installationTenancy({
+    db: deps.db,
+    ensureWorkspaceCluster: (workspaceId) => tenancy.ensureWorkspaceCluster(workspaceId),
+  });
+}

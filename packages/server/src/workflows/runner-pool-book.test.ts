@@ -1,0 +1,131 @@
+import { describe, expect, it } from "vitest";
+import { planScale } from "../domain/autoscale.js";
+import { defaultRunnerTimings } from "../domain/runner-pool.js";
+import type { PoolSnapshot } from "../activities/runner-pool.js";
+import { RunnerPoolBook, initialPoolState } from "./runner-pool-book.js";
+
+// The pool's bookkeeping without Temporal: what signals and snapshots do to the counts
+// the autoscaler plans from.
+
+const T0 = 1_000_000;
+const timings = { ...defaultRunnerTimings, busyReportGraceMs: 10_000 };
+
+function snapshot(overrides: Partial<PoolSnapshot> = {}): PoolSnapshot {
+  return {
+    exists: true,
+    name: "hangar-4cpu",
+    minIdle: 0,
+    maxRunners: 10,
+    status: "active",
+    draining: false,
+    unusable: null,
+    fingerprint: "f1",
+    headroom: 10,
+    settledJobIds: [],
+    liveInstances: [],
+    endedInstances: [],
+    timings,
+    ...overrides,
+  };
+}
+
+/** How many runners the pool would start now. */
+function toCreate(book: RunnerPoolBook, nowMs: number): number {
+  const counted = book.planInput(nowMs);
+  return planScale({
+    minIdle: 0,
+    maxRunners: 10,
+    queuedJobs: counted.queuedJobs,
+    instances: counted.instances,
+    quotaHeadroom: 10,
+    mayCreate: true,
+    maxStarting: 50,
+    idleTimeoutMs: timings.idleTimeoutMs,
+    nowMs,
+  }).create;
+}
+
+function bookWithIdleRunner(): RunnerPoolBook {
+  const book = new RunnerPoolBook(initialPoolState);
+  book.reconcile(snapshot(), T0);
+  book.started("r1", T0);
+  book.report({ name: "r1", event: "idle" }, T0 + 1_000);
+  return book;
+}
+
+describe("the runner pool's book", () => {
+  it("does not start a runner too many when a runner sees its job before the job's event", () => {
+    const book = bookWithIdleRunner();
+    book.demand({ jobId: 1, kind: "queued", runnerName: null }, T0 + 2_000);
+    book.demand({ jobId: 2, kind: "queued", runnerName: null }, T0 + 2_000);
+    expect(toCreate(book, T0 + 2_000)).toBe(1);
+    // r1 takes job 2 and says so before job 2's in_progress arrives.
+    book.report({ name: "r1", event: "busy", jobId: null }, T0 + 3_000);
+    expect(toCreate(book, T0 + 3_000)).toBe(1);
+    book.demand({ jobId: 2, kind: "started", runnerName: "r1" }, T0 + 4_000);
+    expect(book.assignments).toEqual([{ name: "r1", jobId: 2 }]);
+    // Job 1 is still queued: it gets a runner of its own, nobody is stranded.
+    expect(toCreate(book, T0 + 4_000)).toBe(1);
+    expect(book.status(0).instances.map((i) => i.state)).toEqual(["busy"]);
+  });
+
+  it("counts a runner busy once its grace passes without an event naming it", () => {
+    const book = bookWithIdleRunner();
+    book.report({ name: "r1", event: "busy", jobId: null }, T0 + 2_000);
+    expect(book.planInput(T0 + 5_000).confirmAt).toEqual([T0 + 12_000]);
+    expect(book.planInput(T0 + 12_000).instances.map((i) => i.state)).toEqual(["busy"]);
+  });
+
+  it("halts after five failed starts and tries again when the configuration changes", () => {
+    const book = new RunnerPoolBook(initialPoolState);
+    book.reconcile(snapshot(), T0);
+    for (let n = 1; n <= 5; n += 1) {
+      book.started(`r${n}`, T0);
+      book.report(
+        { name: `r${n}`, event: "ended", outcome: { kind: "failed-start", reason: "no" } },
+        T0 + n,
+      );
+    }
+    expect(book.notices.halt).toBe(true);
+    expect(book.startsAllowed(T0 + 3_600_000)).toBe(false);
+    // Until the error is written, a snapshot read before it does not lift the halt.
+    book.reconcile(snapshot(), T0 + 10);
+    expect(book.currentFailures.halted).toBe(true);
+    book.notices.halt = false;
+    book.reconcile(snapshot({ status: "error" }), T0 + 20);
+    expect(book.currentFailures.halted).toBe(true);
+    book.reconcile(snapshot({ status: "error", fingerprint: "f2" }), T0 + 30);
+    expect(book.currentFailures.halted).toBe(false);
+    expect(book.notices.healthy).toBe(true);
+    expect(book.startsAllowed(T0 + 30)).toBe(true);
+  });
+
+  it("stays halted when started afresh over a configuration in error", () => {
+    const book = new RunnerPoolBook(initialPoolState);
+    book.reconcile(snapshot({ status: "error" }), T0);
+    expect(book.startsAllowed(T0)).toBe(false);
+  });
+
+  it("adopts live instances of an earlier pool and never revives ended ones", () => {
+    const book = new RunnerPoolBook(initialPoolState);
+    book.started("gone", T0);
+    book.report({ name: "gone", event: "ended", outcome: { kind: "completed", jobId: 7 } }, T0 + 1);
+    book.reconcile(
+      snapshot({
+        liveInstances: [
+          { name: "gone", state: "busy", createdAtMs: T0, registeredAtMs: T0 },
+          { name: "kept", state: "idle", createdAtMs: T0, registeredAtMs: T0 + 5 },
+          { name: "booting", state: "registering", createdAtMs: T0, registeredAtMs: null },
+        ],
+      }),
+      T0 + 10,
+    );
+    expect(book.status(0).instances).toEqual([
+      { name: "kept", state: "idle", startedAtMs: T0, idleSinceMs: T0 + 5 },
+      { name: "booting", state: "starting", startedAtMs: T0, idleSinceMs: null },
+    ]);
+    // The state carries over continue-as-new unchanged.
+    const again = new RunnerPoolBook(book.toState());
+    expect(again.status(0)).toEqual(book.status(0));
+  });
+});

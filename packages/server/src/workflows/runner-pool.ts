@@ -1,0 +1,181 @@
+import {
+  ParentClosePolicy,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+  startChild,
+  uuid4,
+  workflowInfo,
+} from "@temporalio/workflow";
+import { haltMessage, planScale } from "../domain/autoscale.js";
+import { runnerInstanceName } from "../domain/runner-instance.js";
+import { workflowIds } from "../domain/workflow-names.js";
+import type { RunnerPoolActivities } from "../activities/runner-pool.js";
+import { runnerInstanceWorkflow } from "./runner-instance.js";
+import { RunnerPoolBook, initialPoolState, type RunnerPoolState } from "./runner-pool-book.js";
+import {
+  instanceAssignedSignal,
+  instanceRetireSignal,
+  poolDemandSignal,
+  poolInstanceSignal,
+  poolReconcileSignal,
+  poolStatusQuery,
+} from "./runner-signals.js";
+
+// The autoscaler of one runner configuration, `pool-<runnerId>`: long-running, started
+// by the first demand (signal-with-start), continued as new with its state when its
+// history grows. Signals feed its book (runner-pool-book.ts: the jobs queued for the
+// configuration, by job id so a repeated signal is harmless, and its instances); on
+// every signal and on a timer it reads a snapshot of the configuration and plans with
+// domain/autoscale.ts: start instances, retire surplus idle ones. Instances are child
+// workflows, abandoned rather than terminated when this run continues as new: they
+// outlive every run of their pool and report to it by workflow id.
+
+export type { RunnerPoolState } from "./runner-pool-book.js";
+
+export type RunnerPoolInput = {
+  runnerId: string;
+  state?: RunnerPoolState;
+  /** Continue as new beyond this many history events (tests make it small). */
+  maxHistoryEvents?: number;
+};
+
+export type RunnerPoolResult = { outcome: "drained"; reason: string };
+
+const MAX_HISTORY_EVENTS = 10_000;
+
+const activities = proxyActivities<RunnerPoolActivities>({
+  startToCloseTimeout: "1 minute",
+  retry: { initialInterval: "1 second", maximumInterval: "30 seconds" },
+});
+
+export async function runnerPoolWorkflow(input: RunnerPoolInput): Promise<RunnerPoolResult> {
+  const { runnerId } = input;
+  const book = new RunnerPoolBook(input.state ?? initialPoolState);
+  let dirty = true;
+  let evaluations = 0;
+  setHandler(poolDemandSignal, (demand) => {
+    book.demand(demand, Date.now());
+    dirty = true;
+  });
+  setHandler(poolInstanceSignal, (message) => {
+    book.report(message, Date.now());
+    dirty = true;
+  });
+  setHandler(poolReconcileSignal, () => {
+    dirty = true;
+  });
+  setHandler(poolStatusQuery, () => book.status(evaluations));
+  // Work the handlers leave for the loop (handlers do not await activities).
+  const pendingWork = () =>
+    dirty || book.notices.halt || book.notices.healthy || book.assignments.length > 0;
+
+  for (;;) {
+    dirty = false;
+    if (book.notices.halt) {
+      book.notices.halt = false;
+      const message = haltMessage(book.currentFailures);
+      await activities.setRunnerConfigurationError({ runnerId, message });
+    }
+    if (book.notices.healthy) {
+      book.notices.healthy = false;
+      await activities.markRunnerConfigurationHealthy({ runnerId });
+    }
+    for (const { name, jobId } of book.assignments.splice(0)) {
+      await tell(name, (handle) => handle.signal(instanceAssignedSignal, { jobId }));
+    }
+
+    const snapshot = await activities.readPoolSnapshot({
+      runnerId,
+      queuedJobIds: book.queuedJobIds(),
+      instanceNames: book.names(),
+    });
+    const now = Date.now();
+    book.reconcile(snapshot, now);
+    const timings = book.currentTimings;
+    const counted = book.planInput(now);
+    const plan = planScale({
+      minIdle: snapshot.draining ? 0 : snapshot.minIdle,
+      maxRunners: snapshot.maxRunners,
+      queuedJobs: snapshot.draining ? 0 : counted.queuedJobs,
+      instances: counted.instances,
+      quotaHeadroom: snapshot.headroom - counted.unadmitted,
+      mayCreate: snapshot.unusable === null && book.startsAllowed(now),
+      maxStarting: timings.maxStarting,
+      // A configuration being deleted keeps no idle runner waiting.
+      idleTimeoutMs: snapshot.draining ? 0 : timings.idleTimeoutMs,
+      nowMs: now,
+    });
+    if (plan.limitedBy !== null && plan.limitedBy !== "paused") {
+      log.debug("pool limited", { runnerId, limitedBy: plan.limitedBy, desired: plan.desired });
+    }
+
+    for (const name of plan.retire) {
+      if (book.retiring(name)) await tell(name, (handle) => handle.signal(instanceRetireSignal));
+    }
+
+    const starts: Promise<void>[] = [];
+    for (let i = 0; i < plan.create; i += 1) {
+      const name = runnerInstanceName(snapshot.name, uuid4());
+      book.started(name, now);
+      starts.push(
+        startChild(runnerInstanceWorkflow, {
+          workflowId: workflowIds.runnerInstance(name),
+          args: [
+            { runnerId, instanceName: name, poolWorkflowId: workflowInfo().workflowId, timings },
+          ],
+          // Instances outlive this run of the pool (continue-as-new closes it).
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+        }).then(
+          () => undefined,
+          (error: unknown) => {
+            log.warn("could not start a runner instance", { name, error: String(error) });
+            book.dropped(name);
+          },
+        ),
+      );
+    }
+    await Promise.all(starts);
+
+    if (snapshot.draining && book.size === 0) {
+      return {
+        outcome: "drained",
+        reason: snapshot.exists ? "the runner configuration was deleted" : "no configuration",
+      };
+    }
+
+    const info = workflowInfo();
+    if (
+      info.continueAsNewSuggested ||
+      info.historyLength > (input.maxHistoryEvents ?? MAX_HISTORY_EVENTS)
+    ) {
+      await condition(allHandlersFinished);
+      return await continueAsNew<typeof runnerPoolWorkflow>({ ...input, state: book.toState() });
+    }
+
+    const wakeAt = [
+      now + timings.reevaluateMs,
+      plan.nextRetirementAtMs,
+      book.resumeAtMs(),
+      ...counted.confirmAt,
+    ].filter((at): at is number => at !== null && at > now);
+    evaluations += 1;
+    await condition(pendingWork, Math.max(1, Math.min(...wakeAt) - now));
+  }
+}
+
+/** Signals one instance; one that has ended meanwhile has nothing left to hear. */
+async function tell(
+  name: string,
+  send: (handle: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>,
+): Promise<void> {
+  try {
+    await send(getExternalWorkflowHandle(workflowIds.runnerInstance(name)));
+  } catch (error) {
+    log.info("runner instance did not take a signal", { name, error: String(error) });
+  }
+}
