@@ -224,7 +224,16 @@ export function createRunnerSweepActivities(deps: {
   return {
     async sweepRunners(options: RunnerSweepOptions = {}): Promise<RunnerSweepReport> {
       const settings = { ...defaultSweepSettings, ...options.settings };
-      const pods = await cluster.listPods({ labelSelector: runnerPodSelector });
+      // Only the namespaces of this database's runner configurations: another Hangar
+      // sharing the cluster (or a test beside this one) owns the rest.
+      const namespaces = await db.selectFrom("runners").select("namespace").distinct().execute();
+      const pods = (
+        await Promise.all(
+          namespaces.map(({ namespace }) =>
+            cluster.listPods({ namespace, labelSelector: runnerPodSelector }),
+          ),
+        )
+      ).flat();
 
       const runners: SweepGitHubRunner[] = [];
       const listed = new Set<number>();

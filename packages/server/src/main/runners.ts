@@ -13,6 +13,7 @@ import {
 import { createRunnerObserveActivities } from "../activities/runner-observe.js";
 import { createRunnerPoolActivities } from "../activities/runner-pool.js";
 import { createRunnerSideActivities } from "../activities/runner-side.js";
+import { createRunnerSweepActivities } from "../activities/runner-sweep.js";
 import { createTenancyActivities } from "../activities/tenancy.js";
 import type { Config } from "../config/types.js";
 import { createSecretCipher } from "../crypto/envelope.js";
@@ -22,6 +23,7 @@ import type { GitHubApp } from "../github/types.js";
 import type { Cluster, KubernetesCluster } from "../kubernetes/cluster.js";
 import type { Logger } from "../observability/logger.js";
 import type { Database } from "../storage/schema.js";
+import type { runnerSweepWorkflow } from "../workflows/runner-sweep.js";
 
 // The runner side of the worker: job demand to pools, pools, instances, and what they
 // touch (PostgreSQL, GitHub, the cluster), wired from the configuration.
@@ -71,6 +73,7 @@ export function createRunnerActivities(deps: {
       cluster,
       logger: logger.child({ subsystem: "runner-observe" }),
     }),
+    ...createRunnerSweepActivities({ db, github, cluster, temporal: deps.temporal, logger }),
   };
 }
 
@@ -119,5 +122,40 @@ export function tenancyFrom(deps: {
   return installationTenancy({
     db: deps.db,
     ensureWorkspaceCluster: (workspaceId) => tenancy.ensureWorkspaceCluster(workspaceId),
+  });
+}
+
+/** One sweep per Temporal namespace, under a fixed id; a second start joins the first. */
+export const RUNNER_SWEEP_WORKFLOW_ID = "runner-sweep";
+
+/**
+ * Starts the runner sweep (workflows/runner-sweep.ts) unless it runs already. Its
+ * deadlines follow the configured bootstrap and idle timeouts.
+ */
+export async function startRunnerSweep(
+  client: Client,
+  taskQueue: string,
+  timings: Partial<RunnerTimings>,
+  intervalMinutes = 5,
+): Promise<void> {
+  await client.workflow.start<typeof runnerSweepWorkflow>("runnerSweepWorkflow", {
+    taskQueue,
+    workflowId: RUNNER_SWEEP_WORKFLOW_ID,
+    args: [
+      {
+        intervalMinutes,
+        sweep: {
+          settings: {
+            ...(timings.bootstrapTimeoutMs === undefined
+              ? {}
+              : { bootstrapTimeoutMs: timings.bootstrapTimeoutMs }),
+            ...(timings.idleTimeoutMs === undefined
+              ? {}
+              : { idleTimeoutMs: timings.idleTimeoutMs }),
+          },
+        },
+      },
+    ],
+    workflowIdConflictPolicy: "USE_EXISTING",
   });
 }

@@ -22,6 +22,7 @@ import {
   createRunnerActivities,
   podOptionsFrom,
   runnerTimingsFrom,
+  startRunnerSweep,
   tenancyFrom,
 } from "./runners.js";
 
@@ -79,6 +80,8 @@ export async function startWorker(deps: {
   cluster?: KubernetesCluster;
   /** Overrides of the runner timings from config (tests shorten them). */
   runnerTimings?: Partial<RunnerTimings>;
+  /** False: do not start the runner sweep (tests sharing a Temporal namespace). */
+  runnerSweep?: boolean;
 }): Promise<RunningWorker> {
   const { config, db, logger, github } = deps;
   const identity = `${hostname()}-${process.pid}`;
@@ -92,6 +95,10 @@ export async function startWorker(deps: {
       ? null
       : await connectTemporalClient(config);
   const temporalClient = deps.temporalClient ?? ownClient?.client ?? null;
+  const runnerTimings: Partial<RunnerTimings> = {
+    ...(config.runners === undefined ? {} : runnerTimingsFrom({ runners: config.runners })),
+    ...deps.runnerTimings,
+  };
   const runnerActivities =
     cluster === null || temporalClient === null
       ? createRunnerSideActivities({ runnerSide: createLoggingRunnerSide(logger) })
@@ -102,10 +109,7 @@ export async function startWorker(deps: {
           temporal: temporalClient,
           taskQueue: config.temporal.taskQueue,
           logger,
-          timings: {
-            ...(config.runners === undefined ? {} : runnerTimingsFrom({ runners: config.runners })),
-            ...deps.runnerTimings,
-          },
+          timings: runnerTimings,
           pods: kubernetes === undefined ? {} : podOptionsFrom({ kubernetes }),
           // Without the encryption keys there is no tenancy to run; installations are
           // then only logged.
@@ -146,6 +150,13 @@ export async function startWorker(deps: {
         logger.warn({ error }, "could not start the standing runner pools");
       },
     );
+    if (deps.runnerSweep !== false) {
+      await startRunnerSweep(temporalClient, config.temporal.taskQueue, runnerTimings).catch(
+        (error: unknown) => {
+          logger.warn({ error }, "could not start the runner sweep");
+        },
+      );
+    }
   }
   return {
     identity,

@@ -7,3 +7,4 @@ export { workflowFilesWorkflow } from "./workflow-files.js";
 export { redeliveryWorkflow } from "./redelivery.js";
 export { runnerPoolWorkflow } from "./runner-pool.js";
 export { runnerInstanceWorkflow } from "./runner-instance.js";
+export { runnerSweepWorkflow } from "./runner-sweep.js";
