@@ -14,7 +14,7 @@ import { createRunnerObserveActivities } from "../activities/runner-observe.js";
 import { createRunnerPoolActivities } from "../activities/runner-pool.js";
 import { createRunnerSideActivities } from "../activities/runner-side.js";
 import { createRunnerSweepActivities } from "../activities/runner-sweep.js";
-import { createTenancyActivities } from "../activities/tenancy.js";
+import { createTenancyActivities, type TenancyActivities } from "../activities/tenancy.js";
 import type { Config } from "../config/types.js";
 import { createSecretCipher } from "../crypto/envelope.js";
 import { createKeyRing } from "../crypto/key-ring.js";
@@ -24,6 +24,7 @@ import type { Cluster, KubernetesCluster } from "../kubernetes/cluster.js";
 import type { Logger } from "../observability/logger.js";
 import type { Database } from "../storage/schema.js";
 import type { runnerSweepWorkflow } from "../workflows/runner-sweep.js";
+import type { tenancyConvergenceWorkflow } from "../workflows/tenancy-convergence.js";
 
 // The runner side of the worker: job demand to pools, pools, instances, and what they
 // touch (PostgreSQL, GitHub, the cluster), wired from the configuration.
@@ -100,17 +101,17 @@ export function podOptionsFrom(config: Pick<Config, "kubernetes">): RunnerPodOpt
 }
 
 /** The workspaces' tenancy (namespace, quota, policies, pull Secrets) from config. */
-export function tenancyFrom(deps: {
+export function workspaceTenancyFrom(deps: {
   config: Pick<Config, "kubernetes" | "encryption">;
   db: Kysely<Database>;
   cluster: KubernetesCluster;
-}): InstallationTenancy {
+}): TenancyActivities {
   const { encryption, kubernetes } = deps.config;
   const keys = createKeyRing(
     { id: encryption.keyId, key: encryption.key.reveal() },
     encryption.previousKeys.map((previous) => ({ id: previous.id, key: previous.key.reveal() })),
   );
-  const tenancy = createTenancyActivities({
+  return createTenancyActivities({
     db: deps.db,
     cluster: deps.cluster,
     crypto: createSecretCipher(keys),
@@ -119,9 +120,35 @@ export function tenancyFrom(deps: {
       gpuResourceName: kubernetes.placement.gpu.resourceName,
     },
   });
+}
+
+/** The installation workflow's hooks in tenancy terms, from config. */
+export function tenancyFrom(deps: {
+  config: Pick<Config, "kubernetes" | "encryption">;
+  db: Kysely<Database>;
+  cluster: KubernetesCluster;
+}): InstallationTenancy {
+  const tenancy = workspaceTenancyFrom(deps);
   return installationTenancy({
     db: deps.db,
     ensureWorkspaceCluster: (workspaceId) => tenancy.ensureWorkspaceCluster(workspaceId),
+  });
+}
+
+/** One convergence loop per Temporal namespace, under a fixed id. */
+export const TENANCY_CONVERGENCE_WORKFLOW_ID = "tenancy-convergence";
+
+/** Starts the workspace convergence loop (workflows/tenancy-convergence.ts) unless it runs. */
+export async function startTenancyConvergence(
+  client: Client,
+  taskQueue: string,
+  intervalMinutes = 10,
+): Promise<void> {
+  await client.workflow.start<typeof tenancyConvergenceWorkflow>("tenancyConvergenceWorkflow", {
+    taskQueue,
+    workflowId: TENANCY_CONVERGENCE_WORKFLOW_ID,
+    args: [{ intervalMinutes }],
+    workflowIdConflictPolicy: "USE_EXISTING",
   });
 }
 

@@ -8,6 +8,7 @@ import { createRedeliveryActivities } from "../activities/redelivery.js";
 import { startStandingRunnerPools } from "../activities/runner-pool.js";
 import { createLoggingRunnerSide, createRunnerSideActivities } from "../activities/runner-side.js";
 import { createRunActivities } from "../activities/runs.js";
+import { createTenancyConvergenceActivities } from "../activities/tenancy-convergence.js";
 import { createSelfCheckActivities } from "../activities/self-check.js";
 import { createUsageActivities } from "../activities/usage.js";
 import { createWorkflowFileActivities } from "../activities/workflow-files.js";
@@ -23,7 +24,9 @@ import {
   podOptionsFrom,
   runnerTimingsFrom,
   startRunnerSweep,
+  startTenancyConvergence,
   tenancyFrom,
+  workspaceTenancyFrom,
 } from "./runners.js";
 
 const MAX_CONCURRENT_ACTIVITIES = 2_000;
@@ -117,6 +120,16 @@ export async function startWorker(deps: {
             ? {}
             : { tenancy: tenancyFrom({ config: { kubernetes, encryption }, db, cluster }) }),
         });
+  // Workspaces are kept converged on a schedule too, not only on installation events.
+  const convergence =
+    cluster === null || kubernetes === undefined || encryption === undefined
+      ? null
+      : createTenancyConvergenceActivities({
+          db,
+          tenancy: workspaceTenancyFrom({ config: { kubernetes, encryption }, db, cluster }),
+          cluster,
+          logger,
+        });
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -136,6 +149,7 @@ export async function startWorker(deps: {
       ...createRunActivities({ db }),
       ...createRedeliveryActivities({ db, github }),
       ...runnerActivities,
+      ...convergence,
     },
   });
   const done = worker.run().finally(async () => {
@@ -154,6 +168,13 @@ export async function startWorker(deps: {
       await startRunnerSweep(temporalClient, config.temporal.taskQueue, runnerTimings).catch(
         (error: unknown) => {
           logger.warn({ error }, "could not start the runner sweep");
+        },
+      );
+    }
+    if (convergence !== null) {
+      await startTenancyConvergence(temporalClient, config.temporal.taskQueue).catch(
+        (error: unknown) => {
+          logger.warn({ error }, "could not start workspace convergence");
         },
       );
     }

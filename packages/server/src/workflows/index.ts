@@ -8,3 +8,4 @@ export { redeliveryWorkflow } from "./redelivery.js";
 export { runnerPoolWorkflow } from "./runner-pool.js";
 export { runnerInstanceWorkflow } from "./runner-instance.js";
 export { runnerSweepWorkflow } from "./runner-sweep.js";
+export { tenancyConvergenceWorkflow } from "./tenancy-convergence.js";

@@ -1,15 +1,10 @@
-import {
-  continueAsNew,
-  defineQuery,
-  proxyActivities,
-  setHandler,
-  sleep,
-} from "@temporalio/workflow";
+import { continueAsNew, defineQuery, proxyActivities, setHandler } from "@temporalio/workflow";
 import type {
   RunnerSweepActivities,
   RunnerSweepOptions,
   RunnerSweepReport,
 } from "../activities/runner-sweep.js";
+import { runRounds, type RoundsStatus } from "./periodic.js";
 
 // The runner sweep: one long-lived workflow under a fixed id, like the redelivery
 // reconciler. Every few minutes it removes what the pool and instance workflows could
@@ -31,12 +26,7 @@ export interface RunnerSweepWorkflowArgs {
   sweep?: RunnerSweepOptions;
 }
 
-export interface RunnerSweepStatus {
-  rounds: number;
-  last: RunnerSweepReport | null;
-  /** Rounds whose activity failed past its retries (this run). */
-  failedRounds: number;
-}
+export type RunnerSweepStatus = RoundsStatus<RunnerSweepReport>;
 
 export const runnerSweepStatusQuery = defineQuery<RunnerSweepStatus>("runnerSweepStatus");
 
@@ -46,16 +36,10 @@ export async function runnerSweepWorkflow(args: RunnerSweepWorkflowArgs = {}): P
   const status: RunnerSweepStatus = { rounds: 0, last: null, failedRounds: 0 };
   setHandler(runnerSweepStatusQuery, () => status);
 
-  while (status.rounds < roundsPerRun) {
-    try {
-      status.last = await sweepRunners(args.sweep ?? {});
-    } catch {
-      // The cluster, GitHub or PostgreSQL unavailable past the retries: every round
-      // reads the world afresh, so the next one loses nothing by this one failing.
-      status.failedRounds += 1;
-    }
-    status.rounds += 1;
-    await sleep(intervalMs);
-  }
+  await runRounds(() => sweepRunners(args.sweep ?? {}), {
+    intervalMs,
+    rounds: roundsPerRun,
+    status,
+  });
   return continueAsNew<typeof runnerSweepWorkflow>(args);
 }
