@@ -1,39 +1,13 @@
-import { inspect } from "node:util";
-
-const REDACTED = "[redacted]";
+import { Plaintext } from "../crypto/plaintext.js";
 
 /**
  * A configuration value that must never reach a log line, an error message or
  * a JSON dump. Config objects get logged at start-up and end up in crash
  * reports, so every way JavaScript turns an object into text prints
- * "[redacted]"; the one way to get the value is to ask for it by name.
+ * "[redacted]" (Plaintext keeps the value in a private field, out of reach of
+ * spreads and walkers); the one way to get the value is `reveal()`.
  */
-export class Secret {
-  // A private field, not a property: object spreads, Object.entries and
-  // structuredClone-style walkers cannot see it.
-  readonly #value: string;
-
-  constructor(value: string) {
-    this.#value = value;
-  }
-
-  /** The plain value, for the one call that needs it (a client constructor, an HMAC key). */
-  reveal(): string {
-    return this.#value;
-  }
-
-  toString(): string {
-    return REDACTED;
-  }
-
-  toJSON(): string {
-    return REDACTED;
-  }
-
-  [inspect.custom](): string {
-    return REDACTED;
-  }
-}
+export class Secret extends Plaintext<string> {}
 
 /**
  * Every secret value inside a config object, so the logger can scrub them from
