@@ -29,6 +29,7 @@ import { createLogger } from "../src/observability/logger.js";
 import { workflowsPath } from "../src/workflow-bundle.js";
 import type { runnerPoolWorkflow } from "../src/workflows/runner-pool.js";
 import { poolReconcileSignal, poolStatusQuery } from "../src/workflows/runner-signals.js";
+import { startGitHubRecorder, type GitHubRecorder } from "./github-recorder.js";
 import { isolatedNamespace, type IsolatedNamespace } from "./isolated-namespace.js";
 
 // Test-only: the runner side end to end on the local services. The simulated GitHub
@@ -37,6 +38,7 @@ import { isolatedNamespace, type IsolatedNamespace } from "./isolated-namespace.
 // plays the nodes); the simulator's runner side brings a runner online when its pod
 // runs with its JIT config, gives it a job as GitHub would, and ends the pod when the
 // job is done. Timings are shortened so failures and idle timeouts happen in seconds.
+// Hangar reaches the simulator through a recorder that keeps every JIT registration.
 
 export const testRunnerTimings: Partial<RunnerTimings> = {
   reevaluateMs: 1_000,
@@ -58,6 +60,19 @@ export interface RunnerConfigurationInput {
   maxRunners?: number;
   arch?: "amd64" | "arm64";
   spot?: boolean;
+  /** Labels besides its name. */
+  labels?: string[];
+  /** Its pods' requests and limits (500m and 512Mi unless given). */
+  cpu?: string;
+  memory?: string;
+}
+
+export interface RunnerHarnessOptions {
+  /**
+   * Where the worker runs: in this process (the default), or nowhere, for tests that
+   * run it in worker processes of their own (see `githubApiUrl`).
+   */
+  worker?: "in-process" | "none";
 }
 
 export interface RunnerHarness {
@@ -65,6 +80,9 @@ export interface RunnerHarness {
   temporal: TestTemporal;
   isolated: IsolatedNamespace;
   sim: Simulator;
+  /** The GitHub API as Hangar sees it: the simulator behind the recorder. */
+  githubApiUrl: string;
+  recorder: GitHubRecorder;
   github: GitHubApp;
   tenant: SeededTenant;
   namespace: TestNamespace;
@@ -99,7 +117,9 @@ function instanceRows(database: TestDatabase, runnerId: string) {
 
 let offerings = 0;
 
-export async function startRunnerHarness(): Promise<RunnerHarness> {
+export async function startRunnerHarness(
+  options: RunnerHarnessOptions = {},
+): Promise<RunnerHarness> {
   const [database, temporal, namespace, sim] = await Promise.all([
     testDatabase({ max: 10 }),
     testTemporal(),
@@ -124,37 +144,41 @@ export async function startRunnerHarness(): Promise<RunnerHarness> {
     .set({ max_runners: 50, max_cpu_millis: 100_000, max_memory_mib: 1_000_000 })
     .where("id", "=", tenant.workspaceId)
     .execute();
+  const recorder = await startGitHubRecorder(sim.url);
   const github = createGitHubApp({
-    apiUrl: sim.url,
+    apiUrl: recorder.url,
     appId: sim.app.id,
     privateKeyPem: sim.app.privateKeyPem,
   });
   const db = database.db;
   const logger = createLogger({ level: "silent" });
   const cluster = createCluster(namespace.kubeConfig);
-  const worker = await Worker.create({
-    connection: temporal.workerConnection,
-    namespace: isolated.namespace,
-    taskQueue: temporal.taskQueue,
-    workflowsPath,
-    activities: {
-      ...createInstallationActivities({ db, github }),
-      ...createJobActivities({ db, github, settings: { completedGraceMs: 500 } }),
-      ...createWorkflowFileActivities({ db, github }),
-      ...createUsageActivities({ db }),
-      ...createRunActivities({ db }),
-      ...createRunnerActivities({
-        db,
-        github,
-        cluster,
-        temporal: isolated.client,
-        taskQueue: temporal.taskQueue,
-        logger,
-        timings: testRunnerTimings,
-      }),
-    },
-  });
-  const running = worker.run();
+  const worker =
+    options.worker === "none"
+      ? null
+      : await Worker.create({
+          connection: temporal.workerConnection,
+          namespace: isolated.namespace,
+          taskQueue: temporal.taskQueue,
+          workflowsPath,
+          activities: {
+            ...createInstallationActivities({ db, github }),
+            ...createJobActivities({ db, github, settings: { completedGraceMs: 500 } }),
+            ...createWorkflowFileActivities({ db, github }),
+            ...createUsageActivities({ db }),
+            ...createRunActivities({ db }),
+            ...createRunnerActivities({
+              db,
+              github,
+              cluster,
+              temporal: isolated.client,
+              taskQueue: temporal.taskQueue,
+              logger,
+              timings: testRunnerTimings,
+            }),
+          },
+        });
+  const running = worker?.run();
   const intake: RunningIntake = await startIntake({
     db,
     pool: database.pool,
@@ -176,6 +200,8 @@ export async function startRunnerHarness(): Promise<RunnerHarness> {
     temporal,
     isolated,
     sim,
+    githubApiUrl: recorder.url,
+    recorder,
     github,
     tenant,
     namespace,
@@ -183,13 +209,15 @@ export async function startRunnerHarness(): Promise<RunnerHarness> {
     async addRunner(input) {
       offerings += 1;
       const offeringId = `test-${input.name}-${offerings}`;
+      const cpu = input.cpu ?? "500m";
+      const memory = input.memory ?? "512Mi";
       await db
         .insertInto("runner_offerings")
         .values({
           id: offeringId,
           name: offeringId,
-          cpu: "500m",
-          memory: "512Mi",
+          cpu,
+          memory,
           arch: input.arch ?? "amd64",
           spot: input.spot ?? false,
           image_repository: "ghcr.io/actions/actions-runner",
@@ -205,8 +233,9 @@ export async function startRunnerHarness(): Promise<RunnerHarness> {
           installation_id: tenant.installationId,
           name: input.name,
           offering_id: offeringId,
-          cpu: "500m",
-          memory: "512Mi",
+          labels: input.labels ?? [],
+          cpu,
+          memory,
           min_idle: input.minIdle ?? 0,
           max_runners: input.maxRunners ?? 10,
           namespace: namespace.name,
@@ -269,10 +298,11 @@ export async function startRunnerHarness(): Promise<RunnerHarness> {
 
     async close() {
       await intake.stop();
-      worker.shutdown();
+      worker?.shutdown();
       await running;
       await isolated.drop();
       await namespace.close();
+      await recorder.close();
       await Promise.all([database.close(), temporal.close(), sim.close()]);
     },
   };

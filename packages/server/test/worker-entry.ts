@@ -1,5 +1,8 @@
 import pino from "pino";
+import { z } from "zod";
+import { defaultRunnerTimings } from "../src/domain/runner-pool.js";
 import { createGitHubApp } from "../src/github/app-client.js";
+import { createCluster, loadKubeConfig } from "../src/kubernetes/cluster.js";
 import { installTemporalRuntime } from "../src/main/temporal-runtime.js";
 import { startWorker } from "../src/main/worker.js";
 import { createLogger } from "../src/observability/logger.js";
@@ -10,7 +13,9 @@ import { createDatabase } from "../src/storage/database.js";
 // sets them) and is built by main/worker.ts, so what survives here is what production
 // runs. The full configuration is not loaded: these tests exercise the worker, not
 // every role's settings. HANGAR_TEST_JOB_GRACE_MS shortens the job workflow's wait for
-// late duplicates, so a test sees every job workflow end.
+// late duplicates, so a test sees every job workflow end. With HANGAR_TEST_KUBECONFIG
+// the worker provisions runners on that cluster too, on the runner timings in
+// HANGAR_TEST_RUNNER_TIMINGS (JSON, shortened by the test as in runner-harness.ts).
 //
 // Logs go to stderr; stdout carries one line, {"ready": identity}, once the worker is
 // built and polling.
@@ -21,13 +26,34 @@ const required = (name: string): string => {
   return value;
 };
 
+// Only the known timings, each a positive number of milliseconds or counts.
+const runnerTimings = z
+  .object(
+    Object.fromEntries(
+      Object.keys(defaultRunnerTimings).map((key) => [key, z.number().positive().optional()]),
+    ),
+  )
+  .strict();
+
+const kubeconfigPath = process.env["HANGAR_TEST_KUBECONFIG"];
+const runners =
+  kubeconfigPath === undefined || kubeconfigPath === ""
+    ? undefined
+    : {
+        cluster: createCluster(loadKubeConfig({ mode: "kubeconfig", path: kubeconfigPath })),
+        timings: runnerTimings.parse(JSON.parse(process.env["HANGAR_TEST_RUNNER_TIMINGS"] ?? "{}")),
+      };
+
 const logger = createLogger({
   level: "warn",
   base: { role: "worker", pid: process.pid },
   destination: pino.destination(2),
 });
 installTemporalRuntime(logger);
-const database = createDatabase(required("HANGAR_DATABASE_URL"), { max: 5 });
+// Runner provisioning runs many activities at once, most of them briefly in PostgreSQL.
+const database = createDatabase(required("HANGAR_DATABASE_URL"), {
+  max: runners === undefined ? 5 : 10,
+});
 const github = createGitHubApp({
   apiUrl: required("HANGAR_GITHUB_API_URL"),
   appId: Number(required("HANGAR_GITHUB_APP_ID")),
@@ -48,6 +74,7 @@ const worker = await startWorker({
   logger: logger.child({ subsystem: "worker" }),
   github,
   jobSettings: { completedGraceMs: Number(required("HANGAR_TEST_JOB_GRACE_MS")) },
+  ...(runners === undefined ? {} : { cluster: runners.cluster, runnerTimings: runners.timings }),
 });
 process.stdout.write(`${JSON.stringify({ ready: worker.identity })}\n`);
 

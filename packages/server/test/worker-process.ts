@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import type { RunnerTimings } from "../src/domain/runner-pool.js";
 
 // Test-only: starts worker-entry.ts in a child process and keeps hold of it. Children
 // still running when the test process exits are SIGKILLed, so a failed or crashed test
@@ -14,6 +15,11 @@ export interface WorkerProcessOptions {
   github: { apiUrl: string; appId: number; privateKeyPem: string };
   /** The job workflow's grace for late duplicates after completion. */
   jobGraceMs: number;
+  /**
+   * Runner provisioning on a cluster (the kubeconfig file it is reached with), on these
+   * timings; without it the worker only logs job demand.
+   */
+  runners?: { kubeconfigPath: string; timings: Partial<RunnerTimings> };
 }
 
 export interface WorkerExit {
@@ -69,6 +75,12 @@ export function startWorkerProcess(options: WorkerProcessOptions): WorkerProcess
     HANGAR_GITHUB_APP_ID: String(options.github.appId),
     HANGAR_GITHUB_PRIVATE_KEY: options.github.privateKeyPem,
     HANGAR_TEST_JOB_GRACE_MS: String(options.jobGraceMs),
+    ...(options.runners === undefined
+      ? {}
+      : {
+          HANGAR_TEST_KUBECONFIG: options.runners.kubeconfigPath,
+          HANGAR_TEST_RUNNER_TIMINGS: JSON.stringify(options.runners.timings),
+        }),
   };
   // Node itself with tsx's loader, not the tsx command: that one runs the script in a
   // grandchild, which a SIGKILL sent to the command would miss.

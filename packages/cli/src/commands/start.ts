@@ -11,6 +11,8 @@ import { secretValues } from "@hangar/server/config/secret.js";
 import { startDev } from "@hangar/server/main/dev.js";
 import { createLogger } from "@hangar/server/observability/logger.js";
 import { chooseStartDatabase } from "./start-database.js";
+import { shiftedPorts } from "./start-ports.js";
+import { demoSummary } from "./start-summary.js";
 
 interface LocalServices {
   environment: Environment;
@@ -26,7 +28,7 @@ async function startLocalServices(
   embedded: boolean,
 ): Promise<LocalServices> {
   const [services, database] = await Promise.allSettled([
-    // Nothing runs on Kubernetes yet, so a machine that cannot build it still starts.
+    // A machine that cannot build Kubernetes still starts: the demo then runs no runners.
     up("dev", wanted, { optional: ["kubernetes"] }),
     embedded ? startEmbeddedDatabase("dev") : Promise.resolve(undefined),
   ]);
@@ -56,6 +58,7 @@ async function startLocalServices(
  * elsewhere: set HANGAR_DATABASE_URL (or DATABASE_URL), HANGAR_TEMPORAL_ADDRESS
  * or KUBECONFIG to use your own instead. The database is the embedded PGlite
  * unless `--database postgres` asks for the local PostgreSQL service.
+ * HANGAR_PORT_OFFSET moves the local services and Hangar's own ports alike.
  */
 export async function start(env: NodeJS.ProcessEnv, args: readonly string[] = []): Promise<void> {
   const choice = chooseStartDatabase(env, args);
@@ -73,6 +76,7 @@ export async function start(env: NodeJS.ProcessEnv, args: readonly string[] = []
   try {
     config = loadConfig({
       ...env,
+      ...shiftedPorts(env),
       ...choice.overrides,
       ...(embedded ? { HANGAR_DATABASE_URL: embedded.url } : {}),
       ...(wanted.includes("postgres") ? { HANGAR_DATABASE_URL: local.databaseUrl } : {}),
@@ -96,12 +100,15 @@ export async function start(env: NodeJS.ProcessEnv, args: readonly string[] = []
     secrets: () => secretValues(config),
   });
 
-  const dev = await startDev(config, logger, { embeddedDatabase: embedded !== undefined }).catch(
-    async (error: unknown) => {
-      await services.stop();
-      throw error;
-    },
-  );
+  const dev = await startDev(config, logger, {
+    embeddedDatabase: embedded !== undefined,
+    ...(kubernetesDown
+      ? { kubernetesUnavailable: kubernetesDown.reason.split("\n")[0] ?? "" }
+      : {}),
+  }).catch(async (error: unknown) => {
+    await services.stop();
+    throw error;
+  });
 
   const databaseUrl = config.database.url.reveal().replace(/:[^:@/]+@/, ":***@");
   const summary = [
@@ -117,13 +124,7 @@ export async function start(env: NodeJS.ProcessEnv, args: readonly string[] = []
     ...(dev.simulatorUrl
       ? [`  GitHub       simulator at ${dev.simulatorUrl} (no GitHub App configured)`]
       : []),
-    ...(dev.demo
-      ? [
-          `  Demo         installation ${dev.demo.installationId}: ${dev.demo.repositoriesSynced} repositories synced; ` +
-            `webhooks ${dev.demo.deliveries.routed} routed, ${dev.demo.deliveries.ignored} ignored, ${dev.demo.deliveries.failed} failed; ` +
-            `${dev.demo.jobsQueued} jobs queued (they wait for a workspace link and runners, which later releases add)`,
-        ]
-      : []),
+    ...(dev.demo ? demoSummary(dev.demo) : []),
     `  Running      ${dev.roles.running.join(", ")}`,
     `  Not built yet ${dev.roles.notBuiltYet.join(", ")}`,
     "",

@@ -38,6 +38,7 @@ const ARGS = {
             durationMs: z.number().int().nonnegative().optional(),
             conclusion: z.enum(["success", "failure", "cancelled"]).optional(),
             environment: name.optional(),
+            needs: z.array(name).optional(),
           }),
         )
         .min(1)

@@ -1,10 +1,12 @@
 import type { components } from "@octokit/openapi-types";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { notFound } from "../http-error.js";
+import { GitHubHttpError, notFound } from "../http-error.js";
 import type { RepositoryRecord } from "../state/records.js";
+import { rerunJob } from "../state/reruns.js";
 import { resolveRef } from "../state/repositories.js";
-import { restWorkflowJob } from "../webhooks/payloads/rest.js";
+import { restWorkflowJob, restWorkflowRun } from "../webhooks/payloads/rest.js";
 import type { RouteDeps } from "./deps.js";
+import { DEFAULT_PERMISSIONS } from "../webhooks/payloads/accounts.js";
 import { callerInstallation, installationAuth } from "./installation.js";
 import { paginate } from "./pagination.js";
 
@@ -24,7 +26,13 @@ function repoOf(
   return repo;
 }
 
-/** Jobs, runs and workflow files: what Hangar reads to check stale jobs and runner specs. */
+/** GitHub's answer to a token whose installation lacks a permission the endpoint needs. */
+const notAccessible = () => new GitHubHttpError(403, "Resource not accessible by integration");
+
+/**
+ * Jobs, runs and workflow files: what Hangar reads to check stale jobs and runner
+ * specs, and re-runs of jobs lost with their runner.
+ */
 export function actionsRoutes(app: FastifyInstance, deps: RouteDeps): void {
   app.get<{ Params: RepoParams & { jobId: string } }>(
     "/repos/:owner/:repo/actions/jobs/:jobId",
@@ -37,6 +45,45 @@ export function actionsRoutes(app: FastifyInstance, deps: RouteDeps): void {
     },
   );
 
+  // Needs `actions: write`; only jobs of a completed run (see state/reruns.ts).
+  app.post<{ Params: RepoParams & { jobId: string }; Body: unknown }>(
+    "/repos/:owner/:repo/actions/jobs/:jobId/rerun",
+    installationAuth,
+    (request, reply) => {
+      const repo = repoOf(deps, request);
+      const installation = callerInstallation(deps, request);
+      const permissions = installation.permissions ?? DEFAULT_PERMISSIONS;
+      if (permissions.actions !== "write") throw notAccessible();
+      const body: unknown = request.body ?? {};
+      const debug =
+        typeof body === "object" && body !== null && "enable_debug_logging" in body
+          ? body.enable_debug_logging
+          : undefined;
+      if (debug !== undefined && typeof debug !== "boolean") {
+        throw new GitHubHttpError(
+          422,
+          "Invalid request.\n\nFor 'properties/enable_debug_logging', is not a boolean.",
+        );
+      }
+      const job = deps.ctx.state.jobs.get(Number(request.params.jobId));
+      if (!job || job.repositoryId !== repo.id) throw notFound();
+      rerunJob(deps.ctx, job);
+      return reply.code(201).send({});
+    },
+  );
+
+  app.get<{ Params: RepoParams & { runId: string } }>(
+    "/repos/:owner/:repo/actions/runs/:runId",
+    installationAuth,
+    (request, reply) => {
+      const repo = repoOf(deps, request);
+      const run = deps.ctx.state.runs.get(Number(request.params.runId));
+      if (!run || run.repositoryId !== repo.id) throw notFound();
+      return reply.send(restWorkflowRun(run, repo, deps.urls()));
+    },
+  );
+
+  // filter=latest (the default): the latest attempt's jobs; filter=all: every attempt's.
   app.get<{ Params: RepoParams & { runId: string }; Querystring: Record<string, string> }>(
     "/repos/:owner/:repo/actions/runs/:runId/jobs",
     installationAuth,
@@ -44,9 +91,12 @@ export function actionsRoutes(app: FastifyInstance, deps: RouteDeps): void {
       const repo = repoOf(deps, request);
       const run = deps.ctx.state.runs.get(Number(request.params.runId));
       if (!run || run.repositoryId !== repo.id) throw notFound();
-      const jobs = run.jobIds
-        .map((id) => deps.ctx.state.jobs.get(id))
-        .filter((j) => j !== undefined);
+      const filter = request.query.filter ?? "latest";
+      if (filter !== "latest" && filter !== "all") {
+        throw new GitHubHttpError(422, `Invalid request.\n\n${filter} is not a valid filter.`);
+      }
+      const ids = filter === "all" ? [...run.previousJobIds, ...run.jobIds] : run.jobIds;
+      const jobs = ids.map((id) => deps.ctx.state.jobs.get(id)).filter((j) => j !== undefined);
       const page = paginate(jobs, request.query, new URL(request.url, deps.urls().apiBaseUrl));
       if (page.link) void reply.header("link", page.link);
       return {

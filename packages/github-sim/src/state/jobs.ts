@@ -1,7 +1,7 @@
 import { isoAt } from "../clock.js";
 import type { SimConclusion } from "../webhooks/model.js";
 import { SimInputError, type SimContext } from "./context.js";
-import type { JobRecord, RunRecord } from "./records.js";
+import type { JobRecord, PlannedJob, RunRecord } from "./records.js";
 import { headSha } from "./repositories.js";
 
 export const MAX_JOBS_PER_RUN = 256;
@@ -13,6 +13,8 @@ export interface QueueJobInput {
   durationMs?: number;
   conclusion?: "success" | "failure" | "cancelled";
   environment?: string;
+  /** Names of earlier jobs of the run this one waits for, as `needs:` in a workflow. */
+  needs?: string[];
 }
 
 export interface QueueRunInput {
@@ -25,6 +27,7 @@ export interface QueueRunInput {
 export interface QueuedRun {
   runId: number;
   runAttempt: number;
+  /** The jobs queued now; one waiting on `needs` gets its id when it is queued. */
   jobIds: number[];
 }
 
@@ -34,7 +37,34 @@ function workflowIdFor(repositoryId: number, path: string): number {
   return 80_000_000 + (hash % 10_000_000);
 }
 
-/** Queues a run: `workflow_run.requested`, then `queued` (or `waiting`) per job. */
+/** Each job's needs must name jobs listed before it: the run's jobs form no cycle. */
+function planOf(jobs: QueueJobInput[]): PlannedJob[] {
+  const seen = new Set<string>();
+  return jobs.map((spec) => {
+    const needs = spec.needs ?? [];
+    for (const need of needs) {
+      if (!seen.has(need)) {
+        throw new SimInputError(400, `job ${spec.name} needs ${need}, which is not an earlier job`);
+      }
+    }
+    if (needs.length > 0 || jobs.some((other) => other.needs?.includes(spec.name))) {
+      if (seen.has(spec.name)) {
+        throw new SimInputError(400, `job names must be unique in a run with needs: ${spec.name}`);
+      }
+    }
+    seen.add(spec.name);
+    return {
+      name: spec.name,
+      labels: [...spec.labels],
+      needs: [...needs],
+      durationMs: spec.durationMs ?? DEFAULT_JOB_DURATION_MS,
+      scriptedConclusion: spec.conclusion ?? "success",
+      environment: spec.environment ?? null,
+    };
+  });
+}
+
+/** Queues a run: `workflow_run.requested`, then `queued` (or `waiting`) per job that needs none. */
 export function queueWorkflowRun(ctx: SimContext, input: QueueRunInput): QueuedRun {
   const repo = ctx.state.findRepository(input.repository);
   if (!repo || repo.installationId === null) {
@@ -43,6 +73,7 @@ export function queueWorkflowRun(ctx: SimContext, input: QueueRunInput): QueuedR
   if (input.jobs.length === 0 || input.jobs.length > MAX_JOBS_PER_RUN) {
     throw new SimInputError(400, `a run has 1 to ${MAX_JOBS_PER_RUN} jobs`);
   }
+  const plan = planOf(input.jobs);
   const now = ctx.clock.now();
   const created = isoAt(now);
   const workflowName = input.workflowName ?? "CI";
@@ -69,19 +100,38 @@ export function queueWorkflowRun(ctx: SimContext, input: QueueRunInput): QueuedR
     repositoryId: repo.id,
     installationId: repo.installationId,
     jobIds: [],
+    plan,
+    attemptJobs: plan.map(() => null),
+    previousJobIds: [],
   };
-  const jobs: JobRecord[] = input.jobs.map((spec) => ({
+  ctx.state.runs.set(run.id, run);
+  ctx.emit({ event: "workflow_run", action: "requested", run });
+  releaseJobs(ctx, run);
+  return { runId: run.id, runAttempt: run.runAttempt, jobIds: [...run.jobIds] };
+}
+
+/** A job of the run's current attempt made from its plan, recorded but not announced. */
+export function createJob(
+  ctx: SimContext,
+  run: RunRecord,
+  index: number,
+  status: JobRecord["status"],
+): JobRecord {
+  const spec = run.plan[index];
+  if (spec === undefined) throw new Error(`run ${run.id} has no job ${index}`);
+  const now = ctx.clock.now();
+  const job: JobRecord = {
     id: ctx.state.nextId("job"),
     runId: run.id,
     runAttempt: run.runAttempt,
     name: spec.name,
-    workflowName,
-    headBranch,
-    headSha: sha,
+    workflowName: run.name,
+    headBranch: run.headBranch,
+    headSha: run.headSha,
     labels: [...spec.labels],
-    status: spec.environment === undefined ? "queued" : "waiting",
+    status,
     conclusion: null,
-    createdAt: created,
+    createdAt: isoAt(now),
     startedAt: null,
     completedAt: null,
     runnerId: null,
@@ -89,29 +139,78 @@ export function queueWorkflowRun(ctx: SimContext, input: QueueRunInput): QueuedR
     runnerGroupId: null,
     runnerGroupName: null,
     steps: [],
-    repositoryId: repo.id,
+    repositoryId: run.repositoryId,
     installationId: run.installationId,
-    environment: spec.environment ?? null,
-    deploymentId: spec.environment === undefined ? null : ctx.state.nextId("deployment"),
-    durationMs: spec.durationMs ?? DEFAULT_JOB_DURATION_MS,
-    scriptedConclusion: spec.conclusion ?? "success",
+    environment: spec.environment,
+    deploymentId: spec.environment === null ? null : ctx.state.nextId("deployment"),
+    durationMs: spec.durationMs,
+    scriptedConclusion: spec.scriptedConclusion,
     queuedAtMs: now,
     assignedRunnerId: null,
     assignedAtMs: null,
     startedAtMs: null,
-  }));
-  run.jobIds = jobs.map((j) => j.id);
-  ctx.state.runs.set(run.id, run);
-  for (const job of jobs) ctx.state.jobs.set(job.id, job);
-  ctx.emit({ event: "workflow_run", action: "requested", run });
-  for (const job of jobs) {
-    ctx.emit({
-      event: "workflow_job",
-      action: job.status === "waiting" ? "waiting" : "queued",
-      job,
+  };
+  ctx.state.jobs.set(job.id, job);
+  run.attemptJobs[index] = job.id;
+  run.jobIds.push(job.id);
+  return job;
+}
+
+/**
+ * Creates the jobs whose needs are met: queued (or waiting for their environment) when
+ * every job they need succeeded, skipped when one did not, as GitHub does for a job
+ * without `if: always()`. A skip can release further jobs, so it repeats until nothing
+ * changes. Then the run completes if every planned job has.
+ */
+export function releaseJobs(ctx: SimContext, run: RunRecord): void {
+  const byName = new Map<string, JobRecord>();
+  const jobOf = (index: number) => {
+    const id = run.attemptJobs[index];
+    return id === null || id === undefined ? undefined : ctx.state.jobs.get(id);
+  };
+  for (let changed = true; changed;) {
+    changed = false;
+    byName.clear();
+    run.plan.forEach((spec, index) => {
+      const job = jobOf(index);
+      if (job) byName.set(spec.name, job);
+    });
+    run.plan.forEach((spec, index) => {
+      if (run.attemptJobs[index] !== null) return;
+      const needed = spec.needs.map((name) => byName.get(name));
+      if (needed.some((job) => job?.status !== "completed")) return;
+      changed = true;
+      if (needed.every((job) => job?.conclusion === "success")) {
+        const job = createJob(ctx, run, index, spec.environment === null ? "queued" : "waiting");
+        ctx.emit({
+          event: "workflow_job",
+          action: job.status === "waiting" ? "waiting" : "queued",
+          job,
+        });
+      } else {
+        const job = createJob(ctx, run, index, "completed");
+        job.conclusion = "skipped";
+        job.completedAt = job.createdAt;
+        ctx.emit({ event: "workflow_job", action: "completed", job });
+      }
     });
   }
-  return { runId: run.id, runAttempt: run.runAttempt, jobIds: run.jobIds };
+  completeRunIfDone(ctx, run);
+}
+
+function completeRunIfDone(ctx: SimContext, run: RunRecord): void {
+  if (run.status === "completed") return;
+  const jobs = run.attemptJobs.map((id) => (id === null ? undefined : ctx.state.jobs.get(id)));
+  if (!jobs.every((j) => j?.status === "completed")) return;
+  const conclusions = jobs.map((j) => j?.conclusion);
+  run.status = "completed";
+  run.conclusion = conclusions.includes("failure")
+    ? "failure"
+    : conclusions.includes("cancelled")
+      ? "cancelled"
+      : "success";
+  run.updatedAt = isoAt(ctx.clock.now());
+  ctx.emit({ event: "workflow_run", action: "completed", run });
 }
 
 export function getJob(ctx: SimContext, jobId: number): JobRecord {
@@ -131,7 +230,8 @@ export function approveEnvironment(ctx: SimContext, jobId: number): void {
 
 /**
  * Ends a job. Its ephemeral runner deregisters itself (and with the runner
- * side its pod exits); the run completes with the last of its jobs.
+ * side its pod exits); jobs that need it are released, and the run completes
+ * with the last of its jobs.
  */
 export function completeJob(
   ctx: SimContext,
@@ -166,19 +266,8 @@ export function completeJob(
   job.assignedRunnerId = null;
   ctx.emit({ event: "workflow_job", action: "completed", job });
   const run = ctx.state.runs.get(job.runId);
-  if (!run) return;
-  const runJobs = run.jobIds.map((id) => ctx.state.jobs.get(id));
-  if (runJobs.every((j) => j?.status === "completed")) {
-    const conclusions = runJobs.map((j) => j?.conclusion);
-    run.status = "completed";
-    run.conclusion = conclusions.includes("failure")
-      ? "failure"
-      : conclusions.includes("cancelled")
-        ? "cancelled"
-        : "success";
-    run.updatedAt = now;
-    ctx.emit({ event: "workflow_run", action: "completed", run });
-  }
+  // A job of an earlier attempt changes nothing of the run's current one.
+  if (run && run.runAttempt === job.runAttempt) releaseJobs(ctx, run);
 }
 
 export function cancelJob(ctx: SimContext, jobId: number): void {

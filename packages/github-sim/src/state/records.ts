@@ -72,10 +72,27 @@ export interface JobRecord extends SimJob {
   startedAtMs: number | null;
 }
 
+/** One job of a run as it was queued: what each attempt of the run makes its job from. */
+export interface PlannedJob {
+  name: string;
+  labels: string[];
+  /** Names of earlier jobs of the run that must succeed before this one is queued. */
+  needs: string[];
+  durationMs: number;
+  scriptedConclusion: "success" | "failure" | "cancelled";
+  environment: string | null;
+}
+
 export interface RunRecord extends SimRun {
   repositoryId: number;
   installationId: number;
+  /** The jobs of the current attempt that exist so far (a job waiting on `needs` does not). */
   jobIds: number[];
+  plan: PlannedJob[];
+  /** The current attempt's job for each planned job, by plan index; null until created. */
+  attemptJobs: (number | null)[];
+  /** Jobs of earlier attempts, oldest first: GitHub keeps them, with their run_attempt. */
+  previousJobIds: number[];
 }
 
 export type { SimAccount };

@@ -52,6 +52,7 @@ export function readConfiguration(db: Queryable, runnerId: string) {
       "r.repositories",
       "r.min_idle",
       "r.max_runners",
+      "r.prewarm_max_idle",
       "r.status",
       "r.status_message",
       "r.deleted_at",
@@ -65,6 +66,7 @@ export function readConfiguration(db: Queryable, runnerId: string) {
       "o.gpu_type",
       "o.spot",
       "o.arch",
+      "o.rerun_on_preemption",
     ])
     .where("r.id", "=", runnerId)
     .executeTakeFirst();

@@ -6,6 +6,7 @@ import type { Logger } from "../observability/logger.js";
 import type { Database } from "../storage/schema.js";
 import type { JobDemand, RunnerSide } from "./runner-side.js";
 import { linkJob } from "./runner-instances.js";
+import { startRunnerPool } from "./runner-pool.js";
 
 // The runner side the job workflow talks to: a job's demand goes to the pool of the
 // runner configuration its labels matched (jobs.runner_id, set when the job workflow
@@ -82,6 +83,21 @@ export function createPoolRunnerSide(deps: {
       if (instance !== undefined && instance.runner_id !== job.runner_id) {
         await tellPool(instance.runner_id, signal);
       }
+    },
+
+    /**
+     * Pools that pre-warm size themselves from the analysed workflow files of their
+     * installation's repositories: they are started if need be and told to look again.
+     */
+    async workflowFilesChanged(installationId) {
+      const rows = await db
+        .selectFrom("runners")
+        .select("id")
+        .where("installation_id", "=", BigInt(installationId))
+        .where("deleted_at", "is", null)
+        .where("prewarm_max_idle", "is not", null)
+        .execute();
+      for (const row of rows) await startRunnerPool(temporal, { runnerId: row.id, taskQueue });
     },
   };
 }

@@ -4,6 +4,7 @@ import { jitRunnerLabels, type InstanceOutcome } from "../domain/runner-instance
 import type { RunnerScope } from "../github/types.js";
 import type { Database } from "../storage/schema.js";
 import type { RunnerInstanceState } from "../storage/schema/runners.js";
+import { markLostJobRerun } from "./runner-rerun.js";
 import {
   configurationHeadroom,
   liveInstanceStates,
@@ -187,13 +188,29 @@ export function createRunnerInstanceActivities(deps: { db: Kysely<Database> }) {
         .where("name", "=", input.instanceName)
         .where("state", "in", earlier[input.state])
         .execute();
+      if (input.state !== "terminating") {
+        // The first runner that registers ends a new configuration's "provisioning".
+        // (Recovery from "error" is the pool's call: it knows when a halt is over.)
+        await db
+          .updateTable("runners")
+          .set({ status: "active" })
+          .where("status", "=", "provisioning")
+          .where("id", "=", (eb) =>
+            eb
+              .selectFrom("runner_instances")
+              .select("runner_id")
+              .where("name", "=", input.instanceName),
+          )
+          .execute();
+      }
       if (input.jobId != null) await linkJob(db, input.instanceName);
     },
 
     /**
-     * The final record: terminated, or failed with the reason (a failed start, or a
-     * pod lost while it ran a job). The job the instance ran is linked both ways, so
-     * a job's record leads to what happened to its runner.
+     * The final record: terminated, or failed with the reason (a failed start, a pod
+     * taken away by Kubernetes, or one lost while it ran a job). The job the instance
+     * ran is linked both ways, so a job's record leads to what happened to its runner;
+     * a job lost to a disruption is marked for a re-run when the offering says so.
      */
     async finishRunnerInstance(input: {
       instanceName: string;
@@ -201,13 +218,20 @@ export function createRunnerInstanceActivities(deps: { db: Kysely<Database> }) {
     }): Promise<void> {
       const { outcome } = input;
       const failureReason =
-        outcome.kind === "failed-start" || outcome.kind === "lost" ? outcome.reason : null;
+        outcome.kind === "failed-start" || outcome.kind === "lost" || outcome.kind === "disrupted"
+          ? outcome.reason
+          : null;
+      const disruption =
+        outcome.kind === "lost" || outcome.kind === "disrupted"
+          ? (outcome.disruption ?? null)
+          : null;
       const jobId = outcome.kind === "completed" || outcome.kind === "lost" ? outcome.jobId : null;
       await db
         .updateTable("runner_instances")
         .set({
           state: failureReason === null ? "terminated" : "failed",
           failure_reason: failureReason,
+          disruption,
           terminated_at: sql`now()`,
           github_job_id:
             jobId === null ? sql`github_job_id` : sql`coalesce(github_job_id, ${jobId})`,
@@ -224,7 +248,8 @@ export function createRunnerInstanceActivities(deps: { db: Kysely<Database> }) {
  * Joins an instance and the job it ran. GitHub names the runner in the job's
  * in_progress event, which the job workflow records as runner_name; the instance may
  * learn the job id first (from the pool) or only at the end, so this runs at both
- * points and whichever side is written last completes the link.
+ * points and whichever side is written last completes the link (and, for a job lost to
+ * a disruption, decides whether it is re-run).
  */
 export async function linkJob(
   db: Kysely<Database> | Transaction<Database>,
@@ -265,6 +290,7 @@ export async function linkJob(
     })
     .where("id", "=", instance.id)
     .execute();
+  await markLostJobRerun(db, instance.id);
 }
 
 export type RunnerInstanceActivities = ReturnType<typeof createRunnerInstanceActivities>;

@@ -1,4 +1,5 @@
 import type { V1Pod } from "@kubernetes/client-node";
+import { disruptionTarget, podDisruption } from "../domain/pod-disruption.js";
 import { GitHubError, GitHubNotFoundError } from "../github/errors.js";
 import type { GitHubApp, Runner, RunnerScope } from "../github/types.js";
 import type { Cluster } from "../kubernetes/cluster.js";
@@ -24,7 +25,17 @@ export type RunnerWatch = "registration" | "job" | "end";
 export type RunnerObservation =
   | { kind: "registered" }
   | { kind: "busy" }
-  | { kind: "pod-ended"; phase: "Succeeded" | "Failed" | "Missing"; detail: string }
+  | {
+      kind: "pod-ended";
+      phase: "Succeeded" | "Failed" | "Missing";
+      detail: string;
+      /**
+       * Why Kubernetes took the pod away (domain/pod-disruption.ts); null when nothing
+       * says it did (deleted, or its runner exited). Absent from observations recorded
+       * before disruptions were told apart.
+       */
+      disruption?: string | null;
+    }
   | { kind: "runner-gone" }
   | { kind: "deadline" };
 
@@ -63,15 +74,45 @@ export function describePodEnd(pod: V1Pod | null): string {
   return parts.join(" ");
 }
 
-function podEnd(pod: V1Pod | null): RunnerObservation | null {
-  if (pod === null || pod.metadata?.deletionTimestamp != null) {
-    return { kind: "pod-ended", phase: "Missing", detail: describePodEnd(pod) };
+/**
+ * The pod's end, if it has ended. `lastSeen` is the pod as the previous look found it:
+ * once a pod is gone, only that says which node it ran on. A pod Kubernetes has marked
+ * for disruption (DisruptionTarget) has ended as far as its runner is concerned, even if
+ * it still shows Running: Kubernetes sets the condition just before it terminates the
+ * pod, and a preempted pod may vanish between two looks.
+ */
+async function podEnd(
+  pod: V1Pod | null,
+  lastSeen: V1Pod | null,
+  nodeGone: (name: string) => Promise<boolean>,
+): Promise<RunnerObservation | null> {
+  const phase = pod?.status?.phase;
+  const deleting = pod === null || pod.metadata?.deletionTimestamp != null;
+  const ended = deleting || phase === "Succeeded" || phase === "Failed";
+  if (!ended) {
+    const target = disruptionTarget(pod);
+    if (target === null) return null;
+    return {
+      kind: "pod-ended",
+      phase: "Missing",
+      detail: `the pod was disrupted (${target})`,
+      disruption: target,
+    };
   }
-  const phase = pod.status?.phase;
-  if (phase === "Succeeded" || phase === "Failed") {
-    return { kind: "pod-ended", phase, detail: describePodEnd(pod) };
+  if (phase === "Succeeded" && !deleting) {
+    return { kind: "pod-ended", phase, detail: describePodEnd(pod), disruption: null };
   }
-  return null;
+  const nodeName = pod?.spec?.nodeName ?? lastSeen?.spec?.nodeName;
+  let disruption = podDisruption(pod ?? lastSeen, null);
+  if (disruption === null && deleting && nodeName !== undefined && (await nodeGone(nodeName))) {
+    disruption = podDisruption(null, { name: nodeName, gone: true });
+  }
+  return {
+    kind: "pod-ended",
+    phase: deleting ? "Missing" : "Failed",
+    detail: disruption === null ? describePodEnd(pod) : `the pod was disrupted (${disruption})`,
+    disruption,
+  };
 }
 
 function runnerChange(watch: RunnerWatch, runner: Runner | null): RunnerObservation | null {
@@ -90,6 +131,16 @@ export function createRunnerObserveActivities(deps: {
 }) {
   const { cluster } = deps;
   const now = deps.now ?? Date.now;
+
+  /** Whether the node is gone; a node that cannot be read (no permission) is not. */
+  async function nodeGone(name: string): Promise<boolean> {
+    try {
+      return (await cluster.readNode(name)) === null;
+    } catch (error) {
+      deps.logger?.warn({ node: name, error: String(error) }, "could not read the runner's node");
+      return false;
+    }
+  }
   const status: RunnerStatusSource | null =
     deps.github === null ? null : createRunnerStatusSource({ github: deps.github, now });
 
@@ -141,9 +192,12 @@ export function createRunnerObserveActivities(deps: {
       let looked = false;
       let nextGitHubLook = input.watch === "end" ? began + githubEvery : began;
       let goneSince: number | null = null;
+      let lastSeen: V1Pod | null = null;
       for (;;) {
-        const ended = podEnd(await cluster.readPod(input.namespace, input.instanceName));
+        const pod = await cluster.readPod(input.namespace, input.instanceName);
+        const ended = await podEnd(pod, lastSeen, nodeGone);
         if (ended !== null) return ended;
+        lastSeen = pod;
         // GitHub forgets an ephemeral runner when its job is done, a moment before the
         // pod exits: the pod gets a grace period to say "done" before "gone" is reported.
         if (goneSince !== null && now() - goneSince >= RUNNER_GONE_GRACE_MS) {

@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Client } from "@temporalio/client";
 import type { Kysely } from "kysely";
+import { prewarmSize, type PrewarmSize } from "../domain/prewarm.js";
 import { defaultRunnerTimings, type RunnerTimings } from "../domain/runner-pool.js";
+import { mergeJobDemand, parseJobDemand } from "../domain/workflow-jobs.js";
 import { runnerPoolSignals, workflowIds, workflowTypes } from "../domain/workflow-names.js";
 import type { Database } from "../storage/schema.js";
 import type { RunnerInstanceState, RunnerStatus } from "../storage/schema/runners.js";
@@ -15,13 +17,23 @@ import {
 
 // What the runner pool workflow reads and writes: one snapshot of its configuration,
 // the workspace's room, the jobs and instances it tracks, per evaluation; and the
-// configuration's status when starts keep failing (or work again).
+// configuration's status when starts keep failing (or work again). The snapshot's
+// minimum of idle runners includes pre-warming, sized from the analysed workflow files
+// on every read, so a push that changes them takes effect at the pool's next look.
 
 export type PoolSnapshot = {
   exists: boolean;
   name: string;
+  /** The idle runners to keep: the configuration's min_idle, or more when pre-warming asks. */
   minIdle: number;
   maxRunners: number;
+  /**
+   * Pre-warming's sizing, so the pool's history shows why minIdle (which includes it)
+   * is what it is; null when the configuration does not pre-warm.
+   */
+  prewarm?: Pick<PrewarmSize, "matchingJobs" | "warmTarget"> | null;
+  /** Jobs lost with a disrupted runner of this configuration, waiting to be re-run. */
+  rerunJobIds?: number[];
   status: RunnerStatus;
   /** Deleted (or being deleted): the pool drains its instances and ends. */
   draining: boolean;
@@ -80,6 +92,8 @@ export function createRunnerPoolActivities(deps: {
           name: "",
           minIdle: 0,
           maxRunners: 0,
+          prewarm: null,
+          rerunJobIds: [],
           status: "deleting",
           draining: true,
           unusable: "the runner configuration does not exist",
@@ -116,11 +130,25 @@ export function createRunnerPoolActivities(deps: {
               .where("state", "in", ["terminated", "failed"])
               .execute();
       const { headroom } = await configurationHeadroom(db, configuration);
+      const prewarm = await prewarmFor(db, configuration);
+      const reruns = await db
+        .selectFrom("jobs as j")
+        .innerJoin("runner_instances as ri", "ri.id", "j.runner_instance_id")
+        .select("j.github_job_id")
+        .where("ri.runner_id", "=", input.runnerId)
+        .where("j.rerun_state", "=", "waiting")
+        .orderBy("j.github_job_id")
+        .execute();
       return {
         exists: true,
         name: configuration.name,
-        minIdle: configuration.min_idle,
+        minIdle: prewarm?.minIdle ?? configuration.min_idle,
         maxRunners: configuration.max_runners,
+        prewarm:
+          prewarm === null
+            ? null
+            : { matchingJobs: prewarm.matchingJobs, warmTarget: prewarm.warmTarget },
+        rerunJobIds: reruns.map((row) => Number(row.github_job_id)),
         status: configuration.status,
         draining:
           configuration.deleted_at !== null ||
@@ -166,6 +194,53 @@ export function createRunnerPoolActivities(deps: {
 export type RunnerPoolActivities = ReturnType<typeof createRunnerPoolActivities>;
 
 /**
+ * Pre-warming's sizing for a configuration that opts in: the jobs of the analysed
+ * workflow files of the repositories it serves (all of its installation's when it names
+ * none), matched as GitHub and Hangar's job routing would match them.
+ */
+async function prewarmFor(
+  db: Kysely<Database>,
+  configuration: RunnerConfiguration,
+): Promise<PrewarmSize | null> {
+  if (configuration.prewarm_max_idle === null) return null;
+  const [configurations, repositories] = await Promise.all([
+    db
+      .selectFrom("runners")
+      .select(["id", "name", "labels"])
+      .where("installation_id", "=", configuration.installation_id)
+      .where("workspace_id", "=", configuration.workspace_id)
+      .where("deleted_at", "is", null)
+      .execute(),
+    db
+      .selectFrom("repositories")
+      .select(["full_name", "workflow_jobs"])
+      .where("installation_id", "=", configuration.installation_id)
+      .where("removed_at", "is", null)
+      .where("archived", "=", false)
+      .execute(),
+  ]);
+  const served = new Set(configuration.repositories.map((name) => name.toLowerCase()));
+  const jobs = mergeJobDemand(
+    repositories
+      .filter((row) => served.size === 0 || served.has(row.full_name.toLowerCase()))
+      .map((row) => parseJobDemand(row.workflow_jobs)),
+  );
+  return prewarmSize({
+    runner: {
+      id: configuration.id,
+      name: configuration.name,
+      labels: configuration.labels,
+      arch: configuration.arch ?? "amd64",
+      minIdle: configuration.min_idle,
+      maxRunners: configuration.max_runners,
+      prewarmMaxIdle: configuration.prewarm_max_idle,
+    },
+    configurations,
+    jobs,
+  });
+}
+
+/**
  * Starts the configuration's pool if it is not running and asks it to look again,
  * e.g. after the configuration changed or when a worker starts (pools of
  * configurations with a minimum of idle runners must run before any job comes).
@@ -183,7 +258,7 @@ export async function startRunnerPool(
   });
 }
 
-/** Starts the pools of every live configuration that keeps idle runners. */
+/** Starts the pools of every live configuration that keeps idle runners or pre-warms. */
 export async function startStandingRunnerPools(
   db: Kysely<Database>,
   client: Client,
@@ -193,7 +268,7 @@ export async function startStandingRunnerPools(
     .selectFrom("runners")
     .select("id")
     .where("deleted_at", "is", null)
-    .where("min_idle", ">", 0)
+    .where((eb) => eb.or([eb("min_idle", ">", 0), eb("prewarm_max_idle", "is not", null)]))
     .execute();
   for (const row of rows) await startRunnerPool(client, { runnerId: row.id, taskQueue });
   return rows.length;

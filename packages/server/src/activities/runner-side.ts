@@ -17,12 +17,18 @@ export interface RunnerSide {
   teardownInstallation(installationId: number): Promise<void>;
   /** Keyed by job id and kind, so a repeated call (a retried activity) is harmless. */
   jobDemand(demand: JobDemand): Promise<void>;
+  /**
+   * A push changed the workflow files of one of the installation's repositories: pools
+   * that pre-warm from workflow-file analysis look again. Harmless to repeat.
+   */
+  workflowFilesChanged(installationId: number): Promise<void>;
 }
 
 export type RunnerSideCall =
   | { op: "prepareInstallation"; installationId: number }
   | { op: "teardownInstallation"; installationId: number }
-  | ({ op: "jobDemand" } & JobDemand);
+  | ({ op: "jobDemand" } & JobDemand)
+  | { op: "workflowFilesChanged"; installationId: number };
 
 export interface RecordingRunnerSide extends RunnerSide {
   readonly calls: RunnerSideCall[];
@@ -44,6 +50,10 @@ export function createRecordingRunnerSide(): RecordingRunnerSide {
       calls.push({ op: "jobDemand", ...demand });
       return Promise.resolve();
     },
+    workflowFilesChanged(installationId) {
+      calls.push({ op: "workflowFilesChanged", installationId });
+      return Promise.resolve();
+    },
   };
 }
 
@@ -63,6 +73,10 @@ export function createLoggingRunnerSide(logger: Logger): RunnerSide {
       log.info({ ...demand }, "job demand (not built yet)");
       return Promise.resolve();
     },
+    workflowFilesChanged(installationId) {
+      log.info({ installationId }, "workflow files changed (no runner pools)");
+      return Promise.resolve();
+    },
   };
 }
 
@@ -74,6 +88,8 @@ export function createRunnerSideActivities(deps: { runnerSide: RunnerSide }) {
     teardownInstallation: (installationId: number) =>
       deps.runnerSide.teardownInstallation(installationId),
     signalJobDemand: (demand: JobDemand) => deps.runnerSide.jobDemand(demand),
+    signalWorkflowFilesChanged: (installationId: number) =>
+      deps.runnerSide.workflowFilesChanged(installationId),
   };
 }
 

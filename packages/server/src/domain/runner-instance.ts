@@ -51,14 +51,18 @@ export function jitRunnerLabels(configuration: {
  * - retired: the pool (or a cancellation) removed it before it took a job;
  * - failed-start: it never took a job: the pod failed or vanished, registration timed
  *   out, or launching failed. These count towards the configuration's failed starts;
- * - lost: its pod ended while it ran a job; the job's record points at this reason;
+ * - lost: its pod ended while it ran a job; the job's record points at this reason, and
+ *   `disruption` says why when Kubernetes took the pod away (the job may be re-run);
+ * - disrupted: Kubernetes took the pod away before it ran a job (preemption, a node
+ *   shutdown or gone): neither the configuration's fault nor proof that it works;
  * - refused: not started at all (the workspace's quota, a configuration gone).
  */
 export type InstanceOutcome =
   | { kind: "completed"; jobId: number | null }
   | { kind: "retired"; registered: boolean }
   | { kind: "failed-start"; reason: string }
-  | { kind: "lost"; reason: string; jobId: number | null }
+  | { kind: "lost"; reason: string; jobId: number | null; disruption?: string | null }
+  | { kind: "disrupted"; reason: string; disruption: string; registered: boolean }
   | { kind: "refused"; reason: string };
 
 /** Whether the outcome proves the configuration can start runners (resets failed starts). */
@@ -68,6 +72,7 @@ export function provesStart(outcome: InstanceOutcome): boolean {
     case "lost":
       return true;
     case "retired":
+    case "disrupted":
       return outcome.registered;
     case "failed-start":
     case "refused":

@@ -11,6 +11,7 @@ import {
   getRunner,
   listRunners,
 } from "./operations/runners.js";
+import { getRun, rerunJob } from "./operations/reruns.js";
 import { readWorkflowFiles } from "./operations/workflow-files.js";
 import { createSemaphore } from "./rate-limit/concurrency.js";
 import { createEndpointBudget } from "./rate-limit/endpoint-budget.js";
@@ -162,6 +163,9 @@ export function createGitHubApp(options: GitHubAppOptions): GitHubApp {
       listRunJobs: (owner, repo, runId, jobOptions) =>
         listRunJobs(octokit, owner, repo, runId, jobOptions),
       readWorkflowFiles: (owner, repo, ref) => readWorkflowFiles(octokit, owner, repo, ref),
+      getRun: (owner, repo, runId) => getRun(octokit, owner, repo, runId),
+      rerunJob: (owner, repo, jobId, rerunOptions) =>
+        rerunJob(octokit, owner, repo, jobId, rerunOptions),
     };
   }
 

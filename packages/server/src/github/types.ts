@@ -161,6 +161,22 @@ export interface WorkflowJob {
   readonly runnerGroupId: number | null;
 }
 
+/** The latest attempt of a workflow run, as much as re-running a job needs. */
+export interface WorkflowRunSummary {
+  readonly id: number;
+  readonly runAttempt: number;
+  /** "queued", "in_progress", "completed", … */
+  readonly status: string | null;
+  readonly conclusion: string | null;
+}
+
+export type RerunJobResult =
+  | { readonly kind: "rerun" }
+  /** GitHub re-runs jobs of completed runs only: try again once the run has completed. */
+  | { readonly kind: "run-in-progress" }
+  /** GitHub will not re-run it; `message` says why. */
+  | { readonly kind: "refused"; readonly message: string };
+
 export interface WorkflowFile {
   /** Repository path, e.g. `.github/workflows/ci.yml`. */
   readonly path: string;
@@ -184,6 +200,14 @@ export interface GitHubInstallation {
     options?: { attempt?: number },
   ): Promise<WorkflowJob[]>;
   readWorkflowFiles(owner: string, repo: string, ref: string): Promise<WorkflowFile[]>;
+  getRun(owner: string, repo: string, runId: number): Promise<WorkflowRunSummary>;
+  /** Re-runs a job and the jobs that depend on it as a new attempt of its completed run. */
+  rerunJob(
+    owner: string,
+    repo: string,
+    jobId: number,
+    options?: { enableDebugLogging?: boolean },
+  ): Promise<RerunJobResult>;
 }
 
 export interface InstallationOptions {

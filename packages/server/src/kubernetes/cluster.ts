@@ -6,6 +6,7 @@ import {
   PatchStrategy,
   type KubernetesObject,
   type V1Namespace,
+  type V1Node,
   type V1Pod,
 } from "@kubernetes/client-node";
 
@@ -37,6 +38,8 @@ export interface Cluster {
   readPod(namespace: string, name: string): Promise<V1Pod | null>;
   listPods(options: { namespace?: string; labelSelector: string }): Promise<V1Pod[]>;
   readNamespace(name: string): Promise<V1Namespace | null>;
+  /** Null when the node does not exist (to tell a pod lost with its node). */
+  readNode(name: string): Promise<V1Node | null>;
 }
 
 /** What tenancy convergence needs besides the common operations. */
@@ -155,6 +158,10 @@ export function createCluster(
 
     async readNamespace(name) {
       return orNull(`namespace ${name}`, () => core.readNamespace({ name }));
+    },
+
+    async readNode(name) {
+      return orNull(`node ${name}`, () => core.readNode({ name }));
     },
 
     async list<T extends KubernetesObject>(

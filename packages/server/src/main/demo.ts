@@ -1,76 +1,181 @@
 import type { Simulator } from "@hangar/github-sim";
-import { sql, type Kysely } from "kysely";
+import type { Client } from "@temporalio/client";
+import type { Kysely } from "kysely";
+import { startRunnerPool } from "../activities/runner-pool.js";
 import type { Database } from "../storage/schema.js";
+import { skipRecordedIds, type SkippedIds } from "./demo-ids.js";
+import {
+  countDeliveries,
+  countEarlierLiveRunners,
+  countSyncedRepositories,
+  hasIdleRunner,
+  readDemoJobs,
+  readDemoRunners,
+  type DemoJobs,
+  type DemoRunners,
+} from "./demo-outcome.js";
+import {
+  demoRunner,
+  demoWorkspace,
+  ensureDemoTenant,
+  type DemoRunnerConfiguration,
+} from "./demo-tenant.js";
 
 export interface DemoReport {
   installationId: number;
+  workspace: { slug: string; namespace: string };
+  /** What this start created of the demo tenant; empty when an earlier start made it. */
+  created: string[];
   repositoriesSynced: number;
+  runner: DemoRunnerConfiguration;
+  /** Why no runners were started; null when they were. */
+  runnersSkipped: string | null;
+  runners: DemoRunners;
+  jobs: DemoJobs;
   deliveries: { routed: number; ignored: number; failed: number };
-  jobsQueued: number;
+  skippedIds: SkippedIds;
 }
+
+export interface DemoOptions {
+  /** The intake's webhook endpoint, where the simulator delivers. */
+  webhookUrl: string;
+  /** HANGAR_KUBE_NAMESPACE_PREFIX, for the demo workspace's namespace. */
+  namespacePrefix: string;
+  /** Where the demo configuration's pool runs, or why no runners can run. */
+  runners: { temporal: Client; taskQueue: string } | { unavailable: string };
+  /** Start of this process: runners and deliveries since then are this start's. */
+  since?: Date;
+  timeoutMs?: number;
+}
+
+const demoOrg = "demo-org";
+const demoRepository = `${demoOrg}/web`;
 
 const demoWorkflow = `name: ci
 on: [push]
 jobs:
   build:
-    runs-on: hangar-4cpu
+    runs-on: ${demoRunner.name}
     steps: [{ run: make }]
+  test:
+    runs-on: ${demoRunner.name}
+    steps: [{ run: make test }]
+  lint:
+    runs-on: ${demoRunner.name}
+    steps: [{ run: make lint }]
 `;
 
+/** How long each demo job "runs" on its runner. */
+const JOB_DURATION_MS = 3_000;
+const POLL_MS = 250;
+
 /**
- * A little traffic through the whole pipeline when the simulator stands in for
- * GitHub: an App installation with two repositories, a workflow file pushed,
- * and a run of three jobs. Webhooks travel simulator → intake → outbox →
- * Temporal → workflows → PostgreSQL; the report says what arrived.
+ * The `npm start` demo when the simulator stands in for GitHub: an organisation
+ * installs the App (two repositories), Hangar links the installation to a demo
+ * workspace with a small runner configuration (see demo-tenant.ts), the
+ * simulator's runner side plays the runners of the pods Hangar starts, and a run
+ * of three jobs goes simulator → intake → outbox → Temporal → workflows →
+ * runners on Kubernetes → PostgreSQL. The report is read back from the database.
+ * A later start on the same database finds the same tenant and leaves it as it is.
  */
 export async function runDemo(
   simulator: Simulator,
   db: Kysely<Database>,
-  options: { timeoutMs?: number } = {},
+  options: DemoOptions,
 ): Promise<DemoReport> {
   const { control } = simulator;
-  // The dev database outlives runs: count only this run's deliveries.
-  const startedAt = new Date();
-  const { installationId } = await control.createInstallation({
-    account: { login: "demo-org", type: "Organization" },
+  const since = options.since ?? new Date();
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  const installation = await control.createInstallation({
+    account: { login: demoOrg, type: "Organization" },
     repositories: ["web", "api"],
   });
+  // Linked before the simulator sends `installation.created`, so the installation
+  // workflow prepares the workspace's namespace when it handles the event.
+  const tenant = await ensureDemoTenant(db, {
+    installationId: installation.installationId,
+    account: { login: demoOrg, id: installation.accountId, type: "Organization" },
+    namespacePrefix: options.namespacePrefix,
+  });
+  await control.setWebhookUrl(options.webhookUrl);
+  const skippedIds = await skipRecordedIds(simulator, db, {
+    installationId: installation.installationId,
+    repository: demoRepository,
+    webhookUrl: options.webhookUrl,
+  });
   await control.pushWorkflowFile({
-    repository: "demo-org/web",
+    repository: demoRepository,
     path: ".github/workflows/ci.yml",
     content: demoWorkflow,
   });
+
+  // Repositories are synced after the installation's namespace is prepared.
+  const repositoriesSynced = await waitFor(deadline, async () => {
+    const count = await countSyncedRepositories(db, installation.installationId);
+    return count >= 2 ? count : undefined;
+  });
+  const runners = "temporal" in options.runners ? options.runners : null;
+  if (runners !== null) {
+    // The worker starts the pools of configurations with idle runners when it starts,
+    // which on a first start was before this one existed.
+    await startRunnerPool(runners.temporal, {
+      runnerId: tenant.runner.id,
+      taskQueue: runners.taskQueue,
+    });
+    // Runners of an earlier start were registered with a simulator that is gone: their
+    // instances see that and end. Until then the pool counts them, and the ids they
+    // hold may be handed out again by this simulator, so the demo waits for them.
+    await waitFor(Math.min(deadline, Date.now() + 60_000), async () =>
+      (await countEarlierLiveRunners(db, tenant.runner.id, since)) === 0 ? true : undefined,
+    );
+    // A warm runner first, so the first job shows what a minimum of idle runners buys.
+    if (tenant.runner.minIdle > 0) {
+      await waitFor(Math.min(deadline, Date.now() + 60_000), async () =>
+        (await hasIdleRunner(db, tenant.runner.id, since)) ? true : undefined,
+      );
+    }
+  }
   const run = await control.queueWorkflowRun({
-    repository: "demo-org/web",
+    repository: demoRepository,
     workflowName: "ci",
-    jobs: ["build", "test", "lint"].map((name) => ({ name, labels: ["hangar-4cpu"] })),
+    jobs: ["build", "test", "lint"].map((name) => ({
+      name,
+      labels: [demoRunner.name],
+      durationMs: JOB_DURATION_MS,
+    })),
   });
   await control.drainDeliveries();
+  // Without runners the jobs stay queued: wait only until Hangar has recorded them.
+  await waitFor(deadline, async () => {
+    const jobs = await readDemoJobs(db, run.jobIds);
+    const done = runners === null ? jobs.recorded : jobs.completed;
+    return done === run.jobIds.length ? true : undefined;
+  });
 
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  let repositoriesSynced = 0;
-  while (Date.now() < deadline) {
-    const row = await db
-      .selectFrom("repositories")
-      .select(sql<number>`count(*)::int`.as("count"))
-      .where("installation_id", "=", BigInt(installationId))
-      .where("removed_at", "is", null)
-      .executeTakeFirst();
-    repositoriesSynced = row?.count ?? 0;
-    if (repositoriesSynced >= 2) break;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  const statuses = await db
-    .selectFrom("webhook_deliveries")
-    .select(["status", sql<number>`count(*)::int`.as("count")])
-    .where("received_at", ">=", startedAt)
-    .groupBy("status")
-    .execute();
-  const count = (status: string): number => statuses.find((s) => s.status === status)?.count ?? 0;
   return {
-    installationId,
-    repositoriesSynced,
-    deliveries: { routed: count("routed"), ignored: count("ignored"), failed: count("failed") },
-    jobsQueued: run.jobIds.length,
+    installationId: installation.installationId,
+    workspace: { slug: demoWorkspace.slug, namespace: tenant.namespace },
+    created: tenant.created,
+    repositoriesSynced:
+      repositoriesSynced ?? (await countSyncedRepositories(db, installation.installationId)),
+    runner: tenant.runner,
+    runnersSkipped: "unavailable" in options.runners ? options.runners.unavailable : null,
+    runners: await readDemoRunners(db, tenant.runner.id, since),
+    jobs: await readDemoJobs(db, run.jobIds),
+    deliveries: await countDeliveries(db, since),
+    skippedIds,
   };
+}
+
+/** Polls until `check` answers, or undefined at the deadline. */
+async function waitFor<T>(
+  deadline: number,
+  check: () => Promise<T | undefined>,
+): Promise<T | undefined> {
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
 }

@@ -1,6 +1,7 @@
 import { Client, Connection } from "@temporalio/client";
 import type { SelfCheckResult } from "../activities/self-check.js";
 import type { Config } from "../config/types.js";
+import { loadKubeConfig } from "../kubernetes/cluster.js";
 import type { Logger } from "../observability/logger.js";
 import { createDatabase } from "../storage/database.js";
 import { migrate } from "../storage/migrate.js";
@@ -33,6 +34,11 @@ export interface DevOptions {
    * relay polls for new outbox rows often instead of waiting for NOTIFY.
    */
   embeddedDatabase?: boolean;
+  /**
+   * Why Kubernetes cannot be reached, when it cannot: the worker then starts no runners
+   * (job demand is only logged) and the demo skips its runner part.
+   */
+  kubernetesUnavailable?: string;
 }
 
 /**
@@ -47,6 +53,7 @@ export async function startDev(
   logger: Logger,
   options: DevOptions = {},
 ): Promise<RunningDev> {
+  const startedAt = new Date();
   installTemporalRuntime(logger);
   const applied = await migrate(config.database.url.reveal(), {
     log: (message) => {
@@ -64,13 +71,17 @@ export async function startDev(
       max: config.database.poolMax,
     });
     stack.push(database.close);
-    const github = await connectGitHub(config, logger);
+    const kubernetes = options.kubernetesUnavailable === undefined ? config.kubernetes : undefined;
+    // The simulator's runner side plays the runners of the pods Hangar starts.
+    const github = await connectGitHub(config, logger, {
+      ...(kubernetes ? { kubeConfig: loadKubeConfig(kubernetes.connection) } : {}),
+    });
     stack.push(() => github.close());
     const connection = await Connection.connect({ address: config.temporal.address });
     stack.push(() => connection.close());
     const client = new Client({ connection, namespace: config.temporal.namespace });
     const worker = await startWorker({
-      config,
+      config: kubernetes ? config : { ...config, kubernetes: undefined },
       db: database.db,
       logger: logger.child({ subsystem: "worker" }),
       github: github.app,
@@ -111,8 +122,15 @@ export async function startDev(
 
     let demo: DemoReport | undefined;
     if (github.simulator) {
-      await github.simulator.control.setWebhookUrl(`${intake.url}/webhooks/github`);
-      demo = await runDemo(github.simulator, database.db);
+      demo = await runDemo(github.simulator, database.db, {
+        webhookUrl: `${intake.url}/webhooks/github`,
+        namespacePrefix: config.kubernetes.namespacePrefix,
+        runners:
+          options.kubernetesUnavailable === undefined
+            ? { temporal: client, taskQueue: config.temporal.taskQueue }
+            : { unavailable: options.kubernetesUnavailable },
+        since: startedAt,
+      });
       logger.info({ demo }, "demo traffic processed");
     }
     return {

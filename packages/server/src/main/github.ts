@@ -1,4 +1,5 @@
 import { startSimulator, type Simulator } from "@hangar/github-sim";
+import type { KubeConfig } from "@kubernetes/client-node";
 import type { Config } from "../config/types.js";
 import { createGitHubApp } from "../github/app-client.js";
 import type { GitHubApp } from "../github/types.js";
@@ -17,7 +18,12 @@ export interface GitHubConnection {
  * GitHub as the configuration says: the configured App, or (dev only) the
  * built-in simulator, which behaves like GitHub and needs no credentials.
  */
-export async function connectGitHub(config: Config, logger: Logger): Promise<GitHubConnection> {
+export async function connectGitHub(
+  config: Config,
+  logger: Logger,
+  /** Lets the simulator play the runners of the pods on this cluster (simulator only). */
+  options: { kubeConfig?: KubeConfig } = {},
+): Promise<GitHubConnection> {
   const log = logger.child({ subsystem: "github" });
   if (config.github.mode === "app") {
     const { apiUrl, appId, privateKey, webhookSecret, previousWebhookSecret } = config.github;
@@ -30,7 +36,9 @@ export async function connectGitHub(config: Config, logger: Logger): Promise<Git
       close: () => Promise.resolve(),
     };
   }
-  const simulator = await startSimulator();
+  const simulator = await startSimulator(
+    options.kubeConfig === undefined ? {} : { kubeConfig: options.kubeConfig },
+  );
   log.info({ url: simulator.url, appId: simulator.app.id }, "GitHub simulator started");
   return {
     app: createGitHubApp({

@@ -12,6 +12,7 @@ import {
 } from "../activities/runner-launch.js";
 import { createRunnerObserveActivities } from "../activities/runner-observe.js";
 import { createRunnerPoolActivities } from "../activities/runner-pool.js";
+import { createRunnerRerunActivities } from "../activities/runner-rerun.js";
 import { createRunnerSideActivities } from "../activities/runner-side.js";
 import { createRunnerSweepActivities } from "../activities/runner-sweep.js";
 import { createTenancyActivities, type TenancyActivities } from "../activities/tenancy.js";
@@ -63,6 +64,7 @@ export function createRunnerActivities(deps: {
     ...createRunnerSideActivities({ runnerSide }),
     ...createRunnerPoolActivities({ db, ...(deps.timings ? { timings: deps.timings } : {}) }),
     ...createRunnerInstanceActivities({ db }),
+    ...createRunnerRerunActivities({ db, github }),
     ...createRunnerLaunchActivities({
       db,
       github,

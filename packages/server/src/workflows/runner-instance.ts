@@ -160,9 +160,14 @@ async function live(
       break;
     case "busy":
       return busy(input, spec, progress, signals, watch);
-    case "pod-ended":
+    case "pod-ended": {
       if (first.phase === "Succeeded") return { kind: "completed", jobId: signals.jobId };
-      return { kind: "failed-start", reason: `${first.detail} before the runner registered` };
+      const reason = `${first.detail} before the runner registered`;
+      if (first.disruption) {
+        return { kind: "disrupted", reason, disruption: first.disruption, registered: false };
+      }
+      return { kind: "failed-start", reason };
+    }
     case "runner-gone":
       // GitHub removes an ephemeral runner once its job is done: a job ran between looks.
       return { kind: "completed", jobId: signals.jobId };
@@ -204,9 +209,15 @@ async function live(
     switch (seen.kind) {
       case "busy":
         return busy(input, spec, progress, signals, watch);
-      case "pod-ended":
+      case "pod-ended": {
         if (seen.phase === "Succeeded") return { kind: "completed", jobId: signals.jobId };
-        return { kind: "failed-start", reason: `${seen.detail} while the runner was idle` };
+        const reason = `${seen.detail} while the runner was idle`;
+        // Spot capacity reclaimed under idle runners is not a failed start.
+        if (seen.disruption) {
+          return { kind: "disrupted", reason, disruption: seen.disruption, registered: true };
+        }
+        return { kind: "failed-start", reason };
+      }
       case "runner-gone":
         return { kind: "completed", jobId: signals.jobId };
       case "registered":
@@ -244,6 +255,8 @@ async function busy(
           kind: "lost",
           reason: `${seen.detail} while running ${job}${capacity}; the job is lost`,
           jobId: signals.jobId,
+          // Only a disruption makes the job a candidate for a re-run (runner-rerun.ts).
+          disruption: seen.disruption ?? null,
         };
       }
       case "runner-gone":

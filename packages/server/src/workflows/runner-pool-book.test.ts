@@ -128,4 +128,36 @@ describe("the runner pool's book", () => {
     const again = new RunnerPoolBook(book.toState());
     expect(again.status(0)).toEqual(book.status(0));
   });
+
+  it("looks at jobs waiting for a re-run at once, then ever less often, and forgets settled ones", () => {
+    const book = new RunnerPoolBook(initialPoolState);
+    const every = timings.reevaluateMs;
+    book.reconcile(snapshot({ rerunJobIds: [7, 8] }), T0);
+    expect(book.dueReruns(T0)).toEqual([7, 8]);
+    // Job 8 was re-run; job 7's run is still running: it is looked at again after 1, 2,
+    // 4, … pool intervals, at most every 5 minutes.
+    book.rerunChecked(8, false, T0);
+    let at = T0;
+    const waits: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      book.rerunChecked(7, true, at);
+      expect(book.dueReruns(at)).toEqual([]);
+      const next = book.nextRerunAtMs()!;
+      waits.push(next - at);
+      at = next;
+    }
+    expect(waits).toEqual([every, 2 * every, 4 * every, 8 * every, 5 * 60_000, 5 * 60_000]);
+    // Job 7 carries over continue-as-new; job 8 is no longer waiting in PostgreSQL either.
+    const carried = new RunnerPoolBook(book.toState());
+    expect(carried.pendingReruns).toBe(1);
+    carried.reconcile(snapshot({ rerunJobIds: [7] }), at);
+    expect(carried.dueReruns(at + 5 * 60_000)).toEqual([7]);
+    // A deleted configuration's pool looks at once (it declines them), then may end.
+    carried.reconcile(snapshot({ rerunJobIds: [7], draining: true }), at + 1);
+    expect(carried.dueReruns(at + 1)).toEqual([7]);
+    carried.reconcile(snapshot({ rerunJobIds: [] }), at + 2);
+    expect(carried.pendingReruns).toBe(0);
+    expect(carried.nextRerunAtMs()).toBeNull();
+    expect(carried.toState().reruns).toBeUndefined();
+  });
 });

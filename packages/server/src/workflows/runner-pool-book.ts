@@ -36,6 +36,15 @@ export type PoolInstanceRecord = PoolInstance & {
   busyReportedAtMs: number | null;
 };
 
+/** A job lost to a disrupted runner, waiting for GitHub to accept its re-run. */
+export type PendingRerun = {
+  jobId: number;
+  /** The next look at it (workflow time, epoch ms). */
+  dueAtMs: number;
+  /** Looks so far that found its run still running: each one doubles the wait. */
+  checks: number;
+};
+
 /** Carried from one run of the pool to the next (continue-as-new). */
 export type RunnerPoolState = {
   queuedJobIds: number[];
@@ -47,6 +56,7 @@ export type RunnerPoolState = {
   recentlyEnded: string[];
   /** The last snapshot's, for reports that arrive before the next run's first snapshot. */
   timings?: RunnerTimings;
+  reruns?: PendingRerun[];
 };
 
 export const initialPoolState: RunnerPoolState = {
@@ -58,6 +68,13 @@ export const initialPoolState: RunnerPoolState = {
 };
 
 const RECENTLY_ENDED = 200;
+
+/**
+ * The longest wait between two looks at a job waiting to be re-run: GitHub re-runs it
+ * only once its whole run has completed, which may take hours, and each look costs a
+ * request or two against the installation's rate limit.
+ */
+const RERUN_MAX_WAIT_MS = 5 * 60_000;
 
 type RecordedState = PoolSnapshot["liveInstances"][number]["state"];
 
@@ -75,6 +92,7 @@ export class RunnerPoolBook {
   private readonly queued: Set<number>;
   private readonly instances: Map<string, PoolInstanceRecord>;
   private readonly recentlyEnded: string[];
+  private readonly reruns: Map<number, PendingRerun>;
   private failures: StartFailures;
   private haltedFingerprint: string | null;
   private timings: RunnerTimings;
@@ -88,6 +106,7 @@ export class RunnerPoolBook {
     this.queued = new Set(state.queuedJobIds);
     this.instances = new Map(state.instances.map((instance) => [instance.name, instance]));
     this.recentlyEnded = [...state.recentlyEnded];
+    this.reruns = new Map((state.reruns ?? []).map((rerun) => [rerun.jobId, rerun]));
     this.failures = state.failures;
     this.haltedFingerprint = state.haltedFingerprint;
     this.timings = state.timings ?? defaultRunnerTimings;
@@ -175,6 +194,7 @@ export class RunnerPoolBook {
   reconcile(snapshot: PoolSnapshot, nowMs: number): void {
     this.timings = snapshot.timings;
     this.fingerprint = snapshot.fingerprint;
+    this.reconcileReruns(snapshot.rerunJobIds ?? [], snapshot.draining, nowMs);
     for (const id of snapshot.settledJobIds) this.queued.delete(id);
     for (const name of snapshot.endedInstances) {
       if (this.instances.has(name)) this.forget(name);
@@ -234,6 +254,37 @@ export class RunnerPoolBook {
     };
   }
 
+  /** Jobs waiting to be re-run that are due for a look now. */
+  dueReruns(nowMs: number): number[] {
+    return [...this.reruns.values()].filter((r) => r.dueAtMs <= nowMs).map((r) => r.jobId);
+  }
+
+  /** The next look at a job waiting to be re-run; null when none waits. */
+  nextRerunAtMs(): number | null {
+    const due = [...this.reruns.values()].map((r) => r.dueAtMs);
+    return due.length === 0 ? null : Math.min(...due);
+  }
+
+  get pendingReruns(): number {
+    return this.reruns.size;
+  }
+
+  /**
+   * A look at a waiting job found it still waiting (its run has not completed): the
+   * next look comes after twice the last wait, from the pool's interval up to
+   * RERUN_MAX_WAIT_MS. Any other answer settles it.
+   */
+  rerunChecked(jobId: number, stillWaiting: boolean, nowMs: number): void {
+    const known = this.reruns.get(jobId);
+    if (known === undefined) return;
+    if (!stillWaiting) {
+      this.reruns.delete(jobId);
+      return;
+    }
+    const waitMs = Math.min(this.timings.reevaluateMs * 2 ** known.checks, RERUN_MAX_WAIT_MS);
+    this.reruns.set(jobId, { jobId, dueAtMs: nowMs + waitMs, checks: known.checks + 1 });
+  }
+
   startsAllowed(nowMs: number): boolean {
     return startsAllowed(this.failures, nowMs);
   }
@@ -288,7 +339,23 @@ export class RunnerPoolBook {
       haltedFingerprint: this.haltedFingerprint,
       recentlyEnded: [...this.recentlyEnded],
       timings: this.timings,
+      ...(this.reruns.size === 0 ? {} : { reruns: [...this.reruns.values()] }),
     };
+  }
+
+  /**
+   * PostgreSQL says which of the configuration's lost jobs wait for a re-run: new ones
+   * are looked at now, ones settled elsewhere are forgotten. A draining pool looks at
+   * every one now (they are declined with the configuration).
+   */
+  private reconcileReruns(waiting: readonly number[], draining: boolean, nowMs: number): void {
+    const current = new Set(waiting);
+    for (const jobId of this.reruns.keys()) if (!current.has(jobId)) this.reruns.delete(jobId);
+    for (const jobId of waiting) {
+      const known = this.reruns.get(jobId);
+      if (known === undefined) this.reruns.set(jobId, { jobId, dueAtMs: nowMs, checks: 0 });
+      else if (draining) this.reruns.set(jobId, { ...known, dueAtMs: nowMs });
+    }
   }
 
   private set(name: string, state: PoolInstanceState, nowMs: number): void {

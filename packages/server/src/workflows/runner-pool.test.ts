@@ -86,6 +86,13 @@ describe("runner pool", () => {
 
     const instances = await h.instances(runnerId);
     expect(instances.map((i) => i.state)).toEqual(instances.map(() => "terminated"));
+    // Its first registered runner ended the new configuration's "provisioning".
+    const { status } = await h.database.db
+      .selectFrom("runners")
+      .select("status")
+      .where("id", "=", runnerId)
+      .executeTakeFirstOrThrow();
+    expect(status).toBe("active");
     expect(instances.filter((i) => i.github_job_id !== null)).toHaveLength(4);
     expect(instances[0]!.labels).toEqual(["hangar-small", "hangar-managed"]);
     const byName = new Map(instances.map((i) => [i.name, i]));

@@ -1,10 +1,12 @@
 import {
+  ActivityFailure,
   ParentClosePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -15,6 +17,7 @@ import { haltMessage, planScale } from "../domain/autoscale.js";
 import { runnerInstanceName } from "../domain/runner-instance.js";
 import { workflowIds } from "../domain/workflow-names.js";
 import type { RunnerPoolActivities } from "../activities/runner-pool.js";
+import type { RunnerRerunActivities } from "../activities/runner-rerun.js";
 import { runnerInstanceWorkflow } from "./runner-instance.js";
 import { RunnerPoolBook, initialPoolState, type RunnerPoolState } from "./runner-pool-book.js";
 import {
@@ -33,7 +36,10 @@ import {
 // every signal and on a timer it reads a snapshot of the configuration and plans with
 // domain/autoscale.ts: start instances, retire surplus idle ones. Instances are child
 // workflows, abandoned rather than terminated when this run continues as new: they
-// outlive every run of their pool and report to it by workflow id.
+// outlive every run of their pool and report to it by workflow id. The pool also owns
+// the timer of jobs its runners lost to a disruption: it asks for their re-run until
+// GitHub accepts it (activities/runner-rerun.ts), waiting longer each time their run is
+// still running.
 
 export type { RunnerPoolState } from "./runner-pool-book.js";
 
@@ -46,11 +52,26 @@ export type RunnerPoolInput = {
 
 export type RunnerPoolResult = { outcome: "drained"; reason: string };
 
+/**
+ * Marks runs that do not wait for their signals to instances. In a burst every started
+ * job is one such signal, and under load one takes seconds to be delivered (longer to an
+ * instance that has just ended, when it fails): a pool waiting for each started no
+ * runner meanwhile. Runs recorded before that waited, and replay as they ran.
+ */
+export const CONCURRENT_INSTANCE_SIGNALS = "concurrent-instance-signals";
+
 const MAX_HISTORY_EVENTS = 10_000;
 
 const activities = proxyActivities<RunnerPoolActivities>({
   startToCloseTimeout: "1 minute",
   retry: { initialInterval: "1 second", maximumInterval: "30 seconds" },
+});
+
+// A look that keeps failing (GitHub unavailable) is tried again at the next due time;
+// it must not hold up the pool's loop meanwhile.
+const rerunning = proxyActivities<RunnerRerunActivities>({
+  startToCloseTimeout: "1 minute",
+  retry: { initialInterval: "2 seconds", maximumInterval: "30 seconds", maximumAttempts: 3 },
 });
 
 export async function runnerPoolWorkflow(input: RunnerPoolInput): Promise<RunnerPoolResult> {
@@ -70,6 +91,14 @@ export async function runnerPoolWorkflow(input: RunnerPoolInput): Promise<Runner
     dirty = true;
   });
   setHandler(poolStatusQuery, () => book.status(evaluations));
+  // Signals to instances on their way; awaited only before this run ends.
+  const signalling = new Set<Promise<void>>();
+  const notify = (name: string, send: Send): Promise<void> => {
+    const sent = tell(name, send);
+    signalling.add(sent);
+    void sent.then(() => signalling.delete(sent));
+    return sent;
+  };
   // Work the handlers leave for the loop (handlers do not await activities).
   const pendingWork = () =>
     dirty || book.notices.halt || book.notices.healthy || book.assignments.length > 0;
@@ -85,8 +114,10 @@ export async function runnerPoolWorkflow(input: RunnerPoolInput): Promise<Runner
       book.notices.healthy = false;
       await activities.markRunnerConfigurationHealthy({ runnerId });
     }
+    const waitForSignals = !patched(CONCURRENT_INSTANCE_SIGNALS);
     for (const { name, jobId } of book.assignments.splice(0)) {
-      await tell(name, (handle) => handle.signal(instanceAssignedSignal, { jobId }));
+      const sent = notify(name, (handle) => handle.signal(instanceAssignedSignal, { jobId }));
+      if (waitForSignals) await sent;
     }
 
     const snapshot = await activities.readPoolSnapshot({
@@ -115,7 +146,9 @@ export async function runnerPoolWorkflow(input: RunnerPoolInput): Promise<Runner
     }
 
     for (const name of plan.retire) {
-      if (book.retiring(name)) await tell(name, (handle) => handle.signal(instanceRetireSignal));
+      if (!book.retiring(name)) continue;
+      const sent = notify(name, (handle) => handle.signal(instanceRetireSignal));
+      if (waitForSignals) await sent;
     }
 
     const starts: Promise<void>[] = [];
@@ -141,7 +174,17 @@ export async function runnerPoolWorkflow(input: RunnerPoolInput): Promise<Runner
     }
     await Promise.all(starts);
 
-    if (snapshot.draining && book.size === 0) {
+    const dueReruns = book.dueReruns(now);
+    if (dueReruns.length > 0) {
+      await Promise.all(
+        dueReruns.map(async (jobId) => {
+          book.rerunChecked(jobId, await stillWaiting(jobId), now);
+        }),
+      );
+    }
+
+    if (snapshot.draining && book.size === 0 && book.pendingReruns === 0) {
+      await Promise.all(signalling);
       return {
         outcome: "drained",
         reason: snapshot.exists ? "the runner configuration was deleted" : "no configuration",
@@ -153,6 +196,7 @@ export async function runnerPoolWorkflow(input: RunnerPoolInput): Promise<Runner
       info.continueAsNewSuggested ||
       info.historyLength > (input.maxHistoryEvents ?? MAX_HISTORY_EVENTS)
     ) {
+      await Promise.all(signalling);
       await condition(allHandlersFinished);
       return await continueAsNew<typeof runnerPoolWorkflow>({ ...input, state: book.toState() });
     }
@@ -161,6 +205,7 @@ export async function runnerPoolWorkflow(input: RunnerPoolInput): Promise<Runner
       now + timings.reevaluateMs,
       plan.nextRetirementAtMs,
       book.resumeAtMs(),
+      book.nextRerunAtMs(),
       ...counted.confirmAt,
     ].filter((at): at is number => at !== null && at > now);
     evaluations += 1;
@@ -168,11 +213,24 @@ export async function runnerPoolWorkflow(input: RunnerPoolInput): Promise<Runner
   }
 }
 
+/** One look at a lost job's re-run; true when it still waits for its run to complete. */
+async function stillWaiting(jobId: number): Promise<boolean> {
+  try {
+    return (await rerunning.rerunLostJob({ jobId })).state === "waiting";
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    log.warn("could not ask GitHub to re-run a lost job; trying again later", {
+      jobId,
+      error: error.message,
+    });
+    return true;
+  }
+}
+
+type Send = (handle: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>;
+
 /** Signals one instance; one that has ended meanwhile has nothing left to hear. */
-async function tell(
-  name: string,
-  send: (handle: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>,
-): Promise<void> {
+async function tell(name: string, send: Send): Promise<void> {
   try {
     await send(getExternalWorkflowHandle(workflowIds.runnerInstance(name)));
   } catch (error) {

@@ -3,6 +3,10 @@ import { Worker } from "@temporalio/worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase, testTemporal, type TestDatabase, type TestTemporal } from "@hangar/testkit";
 import { seedTenant } from "../activities/jobs-fixtures.js";
+import {
+  createRecordingRunnerSide,
+  createRunnerSideActivities,
+} from "../activities/runner-side.js";
 import { createWorkflowFileActivities } from "../activities/workflow-files.js";
 import { workflowIds, workflowTypes, workflowFilesSignals } from "../domain/workflow-names.js";
 import { createGitHubApp } from "../github/app-client.js";
@@ -52,12 +56,16 @@ describe("workflow files workflow (workflow analysis)", () => {
       appId: sim.app.id,
       privateKeyPem: sim.app.privateKeyPem,
     });
+    const runnerSide = createRecordingRunnerSide();
     const worker = await Worker.create({
       connection: temporal.workerConnection,
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
       workflowsPath,
-      activities: createWorkflowFileActivities({ db: database.db, github }),
+      activities: {
+        ...createWorkflowFileActivities({ db: database.db, github }),
+        ...createRunnerSideActivities({ runnerSide }),
+      },
     });
     const workflowId = `${workflowIds.workflowFiles(repo.id)}-${temporal.taskQueue}`;
     await worker.runUntil(async () => {
@@ -76,15 +84,19 @@ describe("workflow files workflow (workflow analysis)", () => {
         ],
         args: [],
       });
-      // The first scan is done once the row says so; then end the workflow early.
+      // The first scan is done once the pools have been told; then end the workflow early.
       for (let i = 0; i < 300; i++) {
         const row = await database.db
           .selectFrom("repositories")
-          .select(["workflow_labels", "workflows_scanned_at"])
+          .select(["workflow_labels", "workflow_jobs", "workflows_scanned_at"])
           .where("github_repository_id", "=", BigInt(repo.id))
           .executeTakeFirstOrThrow();
-        if (row.workflows_scanned_at !== null) {
+        if (row.workflows_scanned_at !== null && runnerSide.calls.length > 0) {
           expect(row.workflow_labels).toEqual(["hangar-4cpu", "hangar-gpu"]);
+          // Each job's whole label set, for pre-warming; the expression and the other
+          // runner group are not counted.
+          expect(row.workflow_jobs).toEqual([{ labels: ["hangar-4cpu", "self-hosted"], jobs: 1 }]);
+          expect(runnerSide.calls).toEqual([{ op: "workflowFilesChanged", installationId }]);
           await handle.terminate("test done");
           return;
         }

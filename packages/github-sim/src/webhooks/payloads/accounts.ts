@@ -16,9 +16,12 @@ export class PayloadInputError extends Error {
   override name = "PayloadInputError";
 }
 
-/** What Hangar's App asks for (FIELD-NOTES.md, "App permissions"). */
+/**
+ * What Hangar's App asks for (FIELD-NOTES.md, "App permissions"); Actions is write
+ * because re-running a job lost to preemption needs it.
+ */
 export const DEFAULT_PERMISSIONS: SimPermissions = {
-  actions: "read",
+  actions: "write",
   administration: "write",
   metadata: "read",
   organization_self_hosted_runners: "write",

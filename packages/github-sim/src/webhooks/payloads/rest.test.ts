@@ -71,7 +71,7 @@ describe("REST bodies", () => {
       app_slug: "hangar",
       target_type: "Organization",
       account: { login: "octo-org" },
-      permissions: { organization_self_hosted_runners: "write", actions: "read" },
+      permissions: { organization_self_hosted_runners: "write", actions: "write" },
       suspended_at: null,
     });
     expect(restRepository(repo)).toMatchObject({

@@ -1,8 +1,8 @@
 // REST response bodies for the endpoints Hangar calls, typed by GitHub's
 // OpenAPI description so the compiler checks the shape.
 import type { components } from "@octokit/openapi-types";
-import type { SimInstallation, SimJob, SimRepository, SimRunner } from "../model.js";
-import { legacyNodeId, resolveUrls, type GitHubUrls } from "../urls.js";
+import type { SimInstallation, SimJob, SimRepository, SimRun, SimRunner } from "../model.js";
+import { derivedSha, legacyNodeId, resolveUrls, type GitHubUrls } from "../urls.js";
 import { installation, repositoryFields } from "./accounts.js";
 import { step } from "./workflow-job.js";
 
@@ -71,6 +71,64 @@ export function restWorkflowJob(
     runner_group_name: queued ? null : job.runnerGroupName,
     workflow_name: job.workflowName,
     head_branch: job.headBranch,
+  };
+}
+
+/**
+ * `GET /repos/{owner}/{repo}/actions/runs/{run_id}`: the run's latest attempt. The
+ * head commit is derived from the run (the simulator keeps no commit per run).
+ */
+export function restWorkflowRun(
+  run: SimRun,
+  repo: SimRepository,
+  urls?: Partial<GitHubUrls>,
+): Schemas["workflow-run"] {
+  const u = resolveUrls(urls);
+  const api = `${u.apiBaseUrl}/repos/${repo.fullName}/actions/runs/${run.id}`;
+  const message = run.headCommitMessage ?? run.name;
+  const author = run.headCommitAuthor ?? { name: repo.owner.login, email: "" };
+  // minimal-repository types the license differently; a run's repository needs none.
+  const { license: _license, ...repository } = restRepository(repo, u);
+  return {
+    id: run.id,
+    name: run.name,
+    node_id: legacyNodeId("WorkflowRun", run.id),
+    check_suite_id: run.id,
+    check_suite_node_id: legacyNodeId("CheckSuite", run.id),
+    head_branch: run.headBranch,
+    head_sha: run.headSha,
+    path: run.workflowPath,
+    display_title: run.displayTitle ?? message.split("\n")[0] ?? message,
+    run_number: run.runNumber,
+    run_attempt: run.runAttempt,
+    event: run.event,
+    status: run.status,
+    conclusion: run.conclusion,
+    workflow_id: run.workflowId,
+    url: api,
+    html_url: `${u.webBaseUrl}/${repo.fullName}/actions/runs/${run.id}`,
+    pull_requests: [],
+    created_at: run.createdAt,
+    updated_at: run.updatedAt,
+    run_started_at: run.runStartedAt,
+    jobs_url: `${api}/jobs`,
+    logs_url: `${api}/logs`,
+    check_suite_url: `${u.apiBaseUrl}/repos/${repo.fullName}/check-suites/${run.id}`,
+    artifacts_url: `${api}/artifacts`,
+    cancel_url: `${api}/cancel`,
+    rerun_url: `${api}/rerun`,
+    previous_attempt_url: run.runAttempt > 1 ? `${api}/attempts/${run.runAttempt - 1}` : null,
+    workflow_url: `${u.apiBaseUrl}/repos/${repo.fullName}/actions/workflows/${run.workflowId}`,
+    head_commit: {
+      id: run.headSha,
+      tree_id: derivedSha(`tree:${run.headSha}`),
+      message,
+      timestamp: run.createdAt,
+      author,
+      committer: author,
+    },
+    repository,
+    head_repository: repository,
   };
 }
 

@@ -74,9 +74,15 @@ export interface JobsTable {
   runner_group_name: string | null;
   last_event_at: CreatedAt;
   stale_checked_at: Timestamp | null;
+  rerun_state: JobRerunState | null;
+  rerun_message: string | null;
+  rerun_updated_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
+
+/** What became of a job lost to a disrupted pod (0009_prewarm_reruns.sql). */
+export type JobRerunState = "waiting" | "requested" | "superseded" | "declined";
 
 export interface UsageEventsTable {
   id: Generated<string>;

@@ -17,6 +17,8 @@ export interface RunnerOfferingsTable {
   image_repository: string;
   image_tag: string;
   is_autoscale: Generated<boolean>;
+  /** Null follows `spot`. */
+  rerun_on_preemption: boolean | null;
   price_per_minute: Numeric;
   currency: Generated<string>;
   retired_at: Timestamp | null;
@@ -66,6 +68,8 @@ export interface RunnersTable {
   repositories: Generated<string[]>;
   min_idle: Generated<number>;
   max_runners: number;
+  /** Null: no pre-warming from workflow-file analysis. */
+  prewarm_max_idle: number | null;
   namespace: string;
   status: Generated<RunnerStatus>;
   status_message: string | null;
@@ -88,6 +92,7 @@ export interface RunnerInstancesTable {
   node_name: string | null;
   state: Generated<RunnerInstanceState>;
   failure_reason: string | null;
+  disruption: string | null;
   github_job_id: Int8 | null;
   created_at: CreatedAt;
   registered_at: Timestamp | null;

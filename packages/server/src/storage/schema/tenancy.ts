@@ -1,5 +1,5 @@
-import type { Generated } from "kysely";
-import type { Timestamp, CreatedAt, UpdatedAt, Int8 } from "./columns.js";
+import type { ColumnType, Generated } from "kysely";
+import type { Timestamp, CreatedAt, UpdatedAt, Int8, JsonValue } from "./columns.js";
 
 // Tenants, people and tokens; GitHub installations and repositories.
 
@@ -86,6 +86,8 @@ export interface RepositoriesTable {
   archived: Generated<boolean>;
   workflow_labels: Generated<string[]>;
   workflows_scanned_at: Timestamp | null;
+  /** The analysed workflow files' jobs by runs-on label set: `{ labels, jobs }[]` (0009). */
+  workflow_jobs: ColumnType<JsonValue[], string | undefined, string>;
   removed_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
