@@ -3,6 +3,7 @@ import { Worker } from "@temporalio/worker";
 import { startSimulator, type Simulator } from "@hangar/github-sim";
 import {
   testDatabase,
+  testEndpoints,
   testKubeConfig,
   testNamespace,
   testTemporal,
@@ -78,6 +79,8 @@ export interface RunnerHarnessOptions {
 export interface RunnerHarness {
   database: TestDatabase;
   temporal: TestTemporal;
+  /** host:port of its Temporal frontend, for worker processes. */
+  temporalAddress: string;
   isolated: IsolatedNamespace;
   sim: Simulator;
   /** The GitHub API as Hangar sees it: the simulator behind the recorder. */
@@ -198,6 +201,7 @@ export async function startRunnerHarness(
   return {
     database,
     temporal,
+    temporalAddress: testEndpoints().temporalAddress,
     isolated,
     sim,
     githubApiUrl: recorder.url,

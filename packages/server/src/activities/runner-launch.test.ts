@@ -177,6 +177,27 @@ describe("runner instance steps", () => {
     expect(await launch.removeGitHubRunner({ ...ref, githubRunnerId: null })).toBe("not-found");
   });
 
+  it("takes over a registration whose runner is online instead of replacing it", async () => {
+    const name = "hangar-4cpu-000000000009";
+    const spec = await admitted(name);
+    const first = await launch.launchRunner(spec);
+    const before = await objects(name);
+    // The runner started from the Secret's config and came online; the row never heard.
+    await sim.control.connectRunner(name);
+    await loseLaunchRecord(name);
+    expect(await launch.launchRunner(spec)).toEqual({
+      githubRunnerId: first.githubRunnerId,
+      resumed: false,
+    });
+    const after = await objects(name);
+    expect(after.runners).toMatchObject([{ id: first.githubRunnerId, status: "online" }]);
+    // The Secret the runner started from stays: nothing was registered in its place.
+    expect(after.secrets.map((s) => s.metadata?.uid)).toEqual(
+      before.secrets.map((s) => s.metadata?.uid),
+    );
+    expect(registeredBy(after.secrets[0]!)).toBe(first.githubRunnerId);
+  });
+
   it("removes the pod and its Secret, and finishes the record, once", async () => {
     const name = "hangar-4cpu-000000000003";
     const spec = await admitted(name);

@@ -2,7 +2,12 @@ import { ApplicationFailure } from "@temporalio/activity";
 import type { V1Pod, V1Secret } from "@kubernetes/client-node";
 import type { Kysely } from "kysely";
 import { GitHubRunnerBusyError } from "../github/errors.js";
-import type { GitHubApp, GitHubInstallation, RunnerScope } from "../github/types.js";
+import type {
+  GitHubApp,
+  GitHubInstallation,
+  JitConfigResult,
+  RunnerScope,
+} from "../github/types.js";
 import {
   buildJitSecret,
   buildRunnerPod,
@@ -18,8 +23,9 @@ import type { RunnerInstanceSpec } from "./runner-instances.js";
 // Starting and removing one runner: its Pod, its just-in-time registration with GitHub
 // and the Secret that carries the registration into the Pod. Each step is safe to run
 // again after a crash at any point: the Pod is created only if absent, a registration
-// left by an earlier attempt is replaced (its config was never stored, or was stored in
-// a Secret that is replaced with it), and the instance row records when all is done.
+// left by an earlier attempt is taken over when its runner is online or busy (its config
+// reached the Pod), else replaced (its config was never stored, or was stored in a
+// Secret that is replaced with it), and the instance row records when all is done.
 
 /** GitHub's default runner group, which every organisation has, is always id 1. */
 const DEFAULT_RUNNER_GROUP = { id: 1 } as const;
@@ -83,6 +89,36 @@ export function createRunnerLaunchActivities(deps: {
     }
   }
 
+  /**
+   * Registers the instance's runner. Only an earlier attempt of ours registers this
+   * name, so a name taken is that attempt's registration, whose answer was lost: if its
+   * runner is online or busy, a runner started from its config, which went nowhere but
+   * into this Pod's Secret, so it is taken over (replacing it would cut that runner off
+   * and leave the Pod running nobody); if it is offline, it is replaced.
+   */
+  async function register(
+    spec: RunnerInstanceSpec,
+    scope: RunnerScope,
+  ): Promise<
+    { kind: "registered"; jit: JitConfigResult } | { kind: "taken-over"; runnerId: number }
+  > {
+    const client = installation(spec.installationId);
+    const request = {
+      scope,
+      name: spec.instanceName,
+      runnerGroup: DEFAULT_RUNNER_GROUP,
+      labels: spec.labels,
+    };
+    const first = await client.generateJitConfig({ ...request, onConflict: "adopt" });
+    if (!first.adopted) return { kind: "registered", jit: first };
+    const earlier = first.runner;
+    if (earlier.busy || earlier.status === "online") {
+      return { kind: "taken-over", runnerId: earlier.id };
+    }
+    const jit = await client.generateJitConfig({ ...request, onConflict: "replace" });
+    return { kind: "registered", jit };
+  }
+
   return {
     /**
      * Pod first (so the Secret can be owned by it and is collected with it), then the
@@ -140,29 +176,26 @@ export function createRunnerLaunchActivities(deps: {
 
       let githubRunnerId: number;
       try {
-        const jit = await withHeartbeats(() =>
-          installation(spec.installationId).generateJitConfig({
-            scope,
-            name: spec.instanceName,
-            runnerGroup: DEFAULT_RUNNER_GROUP,
-            labels: spec.labels,
-            onConflict: "replace",
-          }),
-        );
-        if (jit.encodedJitConfig === undefined) {
-          throw new Error(`GitHub returned no JIT config for ${spec.instanceName}`);
+        const registration = await withHeartbeats(() => register(spec, scope));
+        if (registration.kind === "taken-over") {
+          githubRunnerId = registration.runnerId;
+        } else {
+          const { runner, encodedJitConfig } = registration.jit;
+          if (encodedJitConfig === undefined) {
+            throw new Error(`GitHub returned no JIT config for ${spec.instanceName}`);
+          }
+          await putSecret(
+            buildJitSecret({
+              namespace: spec.namespace,
+              instanceName: spec.instanceName,
+              workspaceId: spec.workspaceId,
+              runnerId: spec.runnerId,
+              encodedJitConfig,
+              ownerPod: { name: spec.instanceName, uid },
+            }),
+          );
+          githubRunnerId = runner.id;
         }
-        await putSecret(
-          buildJitSecret({
-            namespace: spec.namespace,
-            instanceName: spec.instanceName,
-            workspaceId: spec.workspaceId,
-            runnerId: spec.runnerId,
-            encodedJitConfig: jit.encodedJitConfig,
-            ownerPod: { name: spec.instanceName, uid },
-          }),
-        );
-        githubRunnerId = jit.runner.id;
       } catch (error) {
         // Only an earlier attempt of ours registers this name, and a busy runner means
         // its config reached the Pod and a job started: that attempt had succeeded.

@@ -177,10 +177,12 @@ describe("runner pool", () => {
     expect(after.filter((i) => i.state === "failed")).toEqual([]);
     expect(after.filter((i) => i.github_job_id !== null)).toHaveLength(5);
     expect(await h.pods(runnerId)).toHaveLength(2);
-    // The pool hears of each end just after the record is written.
+    // The pool hears of each end, and of each runner going idle, just after the record
+    // is written: on a loaded machine its view can lag the rows by a moment.
     const status = await eventually("the pool to count two idle runners", async () => {
       const current = await h.poolStatus(runnerId);
-      return current.instances.length === 2 ? current : undefined;
+      const idle = current.instances.filter((i) => i.state === "idle");
+      return current.instances.length === 2 && idle.length === 2 ? current : undefined;
     });
     expect(status.queuedJobIds).toEqual([]);
     expect(status.instances.map((i) => i.state)).toEqual(["idle", "idle"]);
