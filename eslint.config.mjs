@@ -62,7 +62,13 @@ const workflowForbidden = [
 
 export default tseslint.config(
   {
-    ignores: ["**/node_modules/**", "packages/api/src/gen/**", "coverage/**", "test-results/**"],
+    ignores: [
+      "**/node_modules/**",
+      "packages/api/src/gen/**",
+      "packages/console/dist/**",
+      "coverage/**",
+      "test-results/**",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
@@ -128,6 +134,19 @@ export default tseslint.config(
                 `${server}/activities`,
               ],
               message: "Adapters do not depend on the roles that use them.",
+            },
+            // The API reads and writes through storage/ and authz/ and reaches the workflows
+            // only by signalling them through a Temporal client, never their internals.
+            {
+              target: `${server}/api`,
+              from: [
+                `${server}/intake`,
+                `${server}/workflows`,
+                `${server}/activities`,
+                `${server}/kubernetes`,
+              ],
+              message:
+                "api/ may use domain/, storage/, authz/ and github/ types; it signals workflows through a Temporal client.",
             },
             // Only main/ wires things together.
             {

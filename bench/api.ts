@@ -4,6 +4,10 @@
 // migrated database on the local test PostgreSQL:
 //
 // - check: authorization check latency at fan-out 1, 20 and 200 (bench/api-check.ts).
+// - queries: ListJobs and GetRunnerMetrics through the API server with `--jobs` jobs in
+//   the database (bench/api-queries.ts).
+//
+// `--only check` or `--only queries` runs one section.
 //
 // A section is a function of the database; add one to `sections` to run it too.
 import { parseArgs } from "node:util";
@@ -14,11 +18,27 @@ import { createDatabase } from "@hangar/server/storage/database.js";
 import { migrate } from "@hangar/server/storage/migrate.js";
 import type { Database } from "@hangar/server/storage/schema.js";
 import { measureChecks, reportChecks } from "./api-check.js";
+import { measureQueries, reportQueries } from "./api-queries.js";
 
 const { values: args } = parseArgs({
-  options: { iterations: { type: "string", default: "2000" } },
+  options: {
+    iterations: { type: "string", default: "2000" },
+    "query-iterations": { type: "string", default: "200" },
+    jobs: { type: "string", default: "1000000" },
+    only: { type: "string" },
+  },
 });
 const iterations = Number(args.iterations);
+const queryIterations = Number(args["query-iterations"]);
+const jobs = Number(args.jobs);
+for (const [name, value] of [
+  ["iterations", iterations],
+  ["query-iterations", queryIterations],
+  ["jobs", jobs],
+] as const) {
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`--${name} must be a whole number ≥ 1`);
+}
 
 interface Section {
   name: string;
@@ -30,12 +50,22 @@ const log = (line: string) => {
   console.log(line);
 };
 
-const sections: Section[] = [
+const allSections: Section[] = [
   {
     name: "check",
     run: async (db) => reportChecks(await measureChecks(db, { iterations, log })),
   },
+  {
+    name: "queries",
+    run: async (db) =>
+      reportQueries(await measureQueries(db, { jobs, iterations: queryIterations, log })),
+  },
 ];
+const sections = allSections.filter(
+  (section) => args.only === undefined || section.name === args.only,
+);
+if (sections.length === 0)
+  throw new Error(`--only must be one of ${allSections.map((s) => s.name).join(", ")}`);
 
 async function withDatabase(serverUrl: string, section: Section): Promise<boolean> {
   const name = `bench_api_${section.name}_${Date.now().toString(36)}`;
@@ -44,7 +74,8 @@ async function withDatabase(serverUrl: string, section: Section): Promise<boolea
   await admin.query(`CREATE DATABASE ${name}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const database = createDatabase(url.toString(), { max: 1 });
+  // Four connections: the queries section serves the API from this pool too.
+  const database = createDatabase(url.toString(), { max: 4 });
   try {
     await migrate(url.toString());
     return await section.run(database.db);

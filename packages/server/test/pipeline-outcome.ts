@@ -9,6 +9,7 @@ import { billableMinutes, usageAmount } from "../src/domain/billing.js";
 import { workflowIds, workflowTypes } from "../src/domain/workflow-names.js";
 import type { GitHubApp } from "../src/github/types.js";
 import type { Database } from "../src/storage/schema.js";
+import { usageStatement } from "../src/storage/usage-statements.js";
 import type { JobMatrix } from "./job-matrix.js";
 
 // Test-only: how the pipeline tests wait for a job matrix to settle, and the end state
@@ -180,11 +181,13 @@ export async function expectOutcomeMatchesGitHub(input: {
   const charged = events.map((e) => ({
     job: Number(e.github_job_id),
     minutes: e.billable_minutes,
+    seconds: e.billable_seconds,
     amount: e.amount,
   }));
   const due = [...billable].map(([job, minutes]) => ({
     job,
     minutes,
+    seconds: minutes * 60,
     amount: usageAmount(minutes, pricePerMinute),
   }));
   expect(charged.sort(byJob)).toEqual(due.sort(byJob));
@@ -201,6 +204,24 @@ export async function expectOutcomeMatchesGitHub(input: {
   expect(Number(daily.jobs)).toBe(events.length);
   expect(Number(daily.minutes)).toBe(minutes);
   expect(Number(daily.amount)).toBeCloseTo(Number(usageAmount(minutes, pricePerMinute)), 6);
+  // The statement over the days billed adds up to the same, to the micro-unit.
+  const days = events.map((e) => e.occurred_at.toISOString().slice(0, 10)).sort();
+  const lastDay = new Date(`${days.at(-1) ?? "1970-01-01"}T00:00:00Z`);
+  lastDay.setUTCDate(lastDay.getUTCDate() + 1);
+  const statement = await usageStatement(db, {
+    workspaceId: tenant.workspaceId,
+    from: days[0] ?? "1970-01-01",
+    to: lastDay.toISOString().slice(0, 10),
+  });
+  expect(statement.totals).toEqual([
+    {
+      currency: "USD",
+      jobs: billable.size,
+      startedMinutes: minutes,
+      billedSeconds: minutes * 60,
+      amount: usageAmount(minutes, pricePerMinute),
+    },
+  ]);
 
   // Every signal reached Temporal. Waited for first: until then a late event could still
   // start or wake a workflow, and the checks below would race with it.

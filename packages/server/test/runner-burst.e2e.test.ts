@@ -82,7 +82,7 @@ afterAll(async () => {
 describe("a burst of jobs across three runner configurations", () => {
   it(
     "runs every job on a matching runner within each maxRunners and leaves only the minimum idle",
-    { timeout: 240_000 },
+    { timeout: 480_000 },
     async () => {
       const configurations = await addConfigurations(h, CONFIGURATIONS);
       const medium = configurations.find((c) => c.name === "hangar-medium")!;
@@ -101,7 +101,7 @@ describe("a burst of jobs across three runner configurations", () => {
       const burst = burstJobs(CONFIGURATIONS, JOBS, [1_000, 1_500, 2_000, 2_500]);
       const began = Date.now();
       const jobIds = await queueBurst(h, burst);
-      const jobs = await worker!.whileRunning(completedOnGitHub(h, jobIds, 200_000));
+      const jobs = await worker!.whileRunning(completedOnGitHub(h, jobIds, 360_000));
       const burstMs = Date.now() - began;
       const sampled = await sampler.stop();
 

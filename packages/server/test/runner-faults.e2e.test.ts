@@ -80,7 +80,7 @@ const startWorker = async (): Promise<WorkerProcess> => {
 describe("runner provisioning with its worker SIGKILLed mid-burst", () => {
   it(
     "creates no pod or JIT registration twice, runs every job and leaves nothing behind",
-    { timeout: 210_000 },
+    { timeout: 420_000 },
     async () => {
       const configurations = await addConfigurations(h, CONFIGURATIONS);
       const first = await startWorker();
@@ -132,7 +132,7 @@ describe("runner provisioning with its worker SIGKILLed mid-burst", () => {
       expect(doneAtKill).toBeLessThan(JOBS);
 
       const second = await startWorker();
-      const jobs = await second.whileRunning(completedOnGitHub(h, jobIds, 150_000));
+      const jobs = await second.whileRunning(completedOnGitHub(h, jobIds, 300_000));
       const recoveredMs = Date.now() - killedAt;
       const sampled = await sampler.stop();
       for (const configuration of configurations) {
@@ -223,7 +223,7 @@ describe("runner provisioning with its worker SIGKILLed mid-burst", () => {
 
   it(
     "adopts a registration whose runner came online before the killed worker recorded its launch",
-    { timeout: 150_000 },
+    { timeout: 300_000 },
     async () => {
       // PostgreSQL holds back every launch's record (a trigger waits on a lock this test
       // holds), so the launch stops at its very last step: the config is in the pod's

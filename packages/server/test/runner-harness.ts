@@ -27,6 +27,8 @@ import { createCluster } from "../src/kubernetes/cluster.js";
 import { startIntake, type RunningIntake } from "../src/main/intake.js";
 import { createRunnerActivities } from "../src/main/runners.js";
 import { createLogger } from "../src/observability/logger.js";
+import { createRunnerMetrics } from "../src/observability/metrics-runners.js";
+import type { Metrics } from "../src/observability/metrics.js";
 import { workflowsPath } from "../src/workflow-bundle.js";
 import type { runnerPoolWorkflow } from "../src/workflows/runner-pool.js";
 import { poolReconcileSignal, poolStatusQuery } from "../src/workflows/runner-signals.js";
@@ -74,6 +76,13 @@ export interface RunnerHarnessOptions {
    * run it in worker processes of their own (see `githubApiUrl`).
    */
   worker?: "in-process" | "none";
+  /** Counts into this registry (jobs, runners, intake) and serves it on a free port. */
+  metrics?: Metrics;
+  /**
+   * False: the harness's intake does not relay its outbox, for tests that run an intake
+   * of their own on the same database (two relays would share its rows).
+   */
+  relay?: false;
 }
 
 export interface RunnerHarness {
@@ -89,6 +98,8 @@ export interface RunnerHarness {
   github: GitHubApp;
   tenant: SeededTenant;
   namespace: TestNamespace;
+  /** Where /metrics is served, when the harness was given a registry. */
+  metricsUrl: string | undefined;
   /** A runner configuration of the tenant, its pods in this test's namespace; its id. */
   addRunner(input: RunnerConfigurationInput): Promise<string>;
   /** Queues one workflow run on GitHub; the jobs' ids. */
@@ -156,6 +167,7 @@ export async function startRunnerHarness(
   const db = database.db;
   const logger = createLogger({ level: "silent" });
   const cluster = createCluster(namespace.kubeConfig);
+  const metrics = options.metrics && { metrics: createRunnerMetrics(options.metrics, db) };
   const worker =
     options.worker === "none"
       ? null
@@ -166,7 +178,12 @@ export async function startRunnerHarness(
           workflowsPath,
           activities: {
             ...createInstallationActivities({ db, github }),
-            ...createJobActivities({ db, github, settings: { completedGraceMs: 500 } }),
+            ...createJobActivities({
+              db,
+              github,
+              settings: { completedGraceMs: 500 },
+              ...metrics,
+            }),
             ...createWorkflowFileActivities({ db, github }),
             ...createUsageActivities({ db }),
             ...createRunActivities({ db }),
@@ -178,6 +195,7 @@ export async function startRunnerHarness(
               taskQueue: temporal.taskQueue,
               logger,
               timings: testRunnerTimings,
+              ...metrics,
             }),
           },
         });
@@ -193,6 +211,10 @@ export async function startRunnerHarness(
     host: "127.0.0.1",
     port: 0,
     pruneIntervalMs: 0,
+    ...(options.relay === false ? { relay: false as const } : {}),
+    ...(options.metrics
+      ? { metrics: { metrics: options.metrics, listen: { host: "127.0.0.1", port: 0 } } }
+      : {}),
   });
   await sim.control.setWebhookUrl(`${intake.url}/webhooks/github`);
 
@@ -209,6 +231,7 @@ export async function startRunnerHarness(
     github,
     tenant,
     namespace,
+    metricsUrl: intake.metricsUrl,
 
     async addRunner(input) {
       offerings += 1;

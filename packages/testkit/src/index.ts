@@ -11,3 +11,4 @@ export { runnerPod } from "./runner-pod.js";
 export { freePorts } from "./free-ports.js";
 export { privateTemporal } from "./private-temporal.js";
 export type { PrivateTemporal } from "./private-temporal.js";
+export { ensureChromium, chromiumArgs, chromiumPath } from "./chromium.js";

@@ -10,6 +10,7 @@ import type { Config } from "@hangar/server/config/types.js";
 import { secretValues } from "@hangar/server/config/secret.js";
 import { startDev } from "@hangar/server/main/dev.js";
 import { createLogger } from "@hangar/server/observability/logger.js";
+import { ensureConsoleBuilt } from "./start-console.js";
 import { chooseStartDatabase } from "./start-database.js";
 import { shiftedPorts } from "./start-ports.js";
 import { demoSummary } from "./start-summary.js";
@@ -68,6 +69,8 @@ export async function start(env: NodeJS.ProcessEnv, args: readonly string[] = []
   if (!env["HANGAR_TEMPORAL_ADDRESS"]) wanted.push("temporal");
   if (!env["KUBECONFIG"]) wanted.push("kubernetes");
 
+  // The dashboard builds while the services start; it is served once both are done.
+  const consoleBuild = ensureConsoleBuilt();
   const services = await startLocalServices(wanted, choice.database.kind === "embedded");
   const { environment, embedded } = services;
   const kubernetesDown = environment.unavailable.find((u) => u.name === "kubernetes");
@@ -110,6 +113,7 @@ export async function start(env: NodeJS.ProcessEnv, args: readonly string[] = []
     throw error;
   });
 
+  const dashboard = await consoleBuild;
   const databaseUrl = config.database.url.reveal().replace(/:[^:@/]+@/, ":***@");
   const summary = [
     "",
@@ -121,12 +125,26 @@ export async function start(env: NodeJS.ProcessEnv, args: readonly string[] = []
     `  Kubernetes   ${kubernetesDown ? `unavailable (${kubernetesDown.reason.split("\n")[0] ?? ""})` : config.kubernetes.connection.mode === "kubeconfig" ? `KUBECONFIG=${config.kubernetes.connection.path}` : "in-cluster"}`,
     `  Self-check   worker ${dev.selfCheck.workerIdentity} reached PostgreSQL ${dev.selfCheck.postgresVersion}, schema v${dev.selfCheck.schemaVersion}`,
     `  Intake       ${dev.intakeUrl}/webhooks/github`,
+    `  API          ${dev.apiUrl} (Connect and JSON; docs/api.md)`,
+    ...(dev.demoApi
+      ? [
+          `  API token    ${dev.demoApi.token} (owner of workspace demo; shown once, replaced at the next start)`,
+          `               curl -H "Authorization: Bearer ${dev.demoApi.token}" -H "Content-Type: application/json" \\`,
+          `                 -d '{"workspaceId":"${dev.demoApi.workspaceId}"}' ${dev.apiUrl}/hangar.v1.RunnerService/ListRunners`,
+        ]
+      : []),
+    dashboard.kind === "failed"
+      ? `  Dashboard    not built (${dashboard.reason}); \`npm run build:console\`, then ${dev.apiUrl}/`
+      : `  Dashboard    ${dev.apiUrl}/${dev.demoApi ? ` (sign in with the API token above: ${dev.demoApi.token})` : ""}`,
+    ...(dev.metricsUrl ? [`  Metrics      ${dev.metricsUrl}`] : []),
     ...(dev.simulatorUrl
       ? [`  GitHub       simulator at ${dev.simulatorUrl} (no GitHub App configured)`]
       : []),
     ...(dev.demo ? demoSummary(dev.demo) : []),
     `  Running      ${dev.roles.running.join(", ")}`,
-    `  Not built yet ${dev.roles.notBuiltYet.join(", ")}`,
+    ...(dev.roles.notBuiltYet.length > 0
+      ? [`  Not built yet ${dev.roles.notBuiltYet.join(", ")}`]
+      : []),
     "",
     "Press Ctrl-C to stop.",
     "",

@@ -5,12 +5,13 @@ import {
   recordableStartedAt,
   type JobStatus,
 } from "../domain/job-state.js";
-import { matchRunnerConfiguration } from "../domain/labels.js";
+import { allowsRepository, matchRunnerConfiguration } from "../domain/labels.js";
 import type { JobEventArgs } from "../domain/signal-args.js";
 import { asConclusion } from "../storage/schema/jobs.js";
 import { ensureRepositoryRow } from "../storage/repositories.js";
 import type { Database } from "../storage/schema.js";
 import type { GitHubApp } from "../github/types.js";
+import type { RunnerMetrics } from "../observability/metrics-runners.js";
 
 // The job workflow's side effects on the jobs table and GitHub. Every write is keyed by
 // workflow_job.id and guarded by the forward-only rank, so a retried activity or a
@@ -37,6 +38,8 @@ export function createJobActivities(deps: {
   /** Null where no GitHub client is configured: the stale-job check then fails. */
   github: GitHubApp | null;
   settings?: Partial<JobSettings>;
+  /** Counts jobs started and completed, once: only a write that moved the row counts. */
+  metrics?: RunnerMetrics;
 }) {
   const { db, github } = deps;
   const settings: JobSettings = { ...defaultJobSettings, ...deps.settings };
@@ -67,19 +70,27 @@ export function createJobActivities(deps: {
       }
       const installation = await db
         .selectFrom("github_installations")
-        .select(["workspace_id", "state"])
+        .select(["workspace_id", "state", "is_service_enabled"])
         .where("installation_id", "=", BigInt(event.installationId))
         .executeTakeFirst();
       const workspaceId = installation?.workspace_id ?? null;
       if (workspaceId === null) return { kind: "ignored", reason: "installation not linked" };
+      // Switched off: the job is left to whatever other runners the account has.
+      if (installation?.is_service_enabled === false) {
+        return { kind: "ignored", reason: "service switched off for the installation" };
+      }
       const configurations = await db
         .selectFrom("runners")
-        .select(["id", "name", "labels"])
+        .select(["id", "name", "labels", "repositories"])
         .where("installation_id", "=", BigInt(event.installationId))
         .where("workspace_id", "=", workspaceId)
         .where("deleted_at", "is", null)
         .execute();
-      const match = matchRunnerConfiguration(event.labels, configurations);
+      // A configuration limited to some repositories makes no runner for the others.
+      const serving = configurations.filter((c) =>
+        allowsRepository(c.repositories, event.repository.fullName),
+      );
+      const match = matchRunnerConfiguration(event.labels, serving);
       if (match === undefined) return { kind: "ignored", reason: "no runner configuration" };
       return { kind: "tracked", runnerId: match.id, workspaceId, storedStatus: null };
     },
@@ -93,12 +104,19 @@ export function createJobActivities(deps: {
       const { event, runnerId, workspaceId } = input;
       const status = jobEventStatus(event);
       const completed = status === "completed";
-      return db.transaction().execute(async (trx) => {
+      const change = await db.transaction().execute(async (trx) => {
         await ensureRepositoryRow(trx, {
           id: event.repository.id,
           installationId: event.installationId,
           fullName: event.repository.fullName,
         });
+        // Locked, so the status it had before this write is the one this write moved.
+        const before = await trx
+          .selectFrom("jobs")
+          .select("status")
+          .where("github_job_id", "=", BigInt(event.id))
+          .forUpdate()
+          .executeTakeFirst();
         const row = await trx
           .insertInto("jobs")
           .values({
@@ -140,10 +158,31 @@ export function createJobActivities(deps: {
               })
               .where(sql<boolean>`jobs.status_rank < job_status_rank(excluded.status)`),
           )
-          .returning("github_job_id")
+          .returning([
+            "runner_id",
+            "status",
+            "conclusion",
+            "queue_seconds",
+            "run_seconds",
+            "runner_name",
+          ])
           .executeTakeFirst();
-        return row !== undefined;
+        return row === undefined ? null : { before: before?.status ?? null, row };
       });
+      if (change === null) return false;
+      const { row } = change;
+      await deps.metrics?.jobRecorded({
+        runnerId: row.runner_id,
+        before: change.before,
+        after: {
+          status: row.status,
+          conclusion: row.conclusion,
+          queueSeconds: row.queue_seconds,
+          runSeconds: row.run_seconds,
+          runnerName: row.runner_name,
+        },
+      });
+      return true;
     },
 
     /**

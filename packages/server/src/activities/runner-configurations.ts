@@ -57,6 +57,7 @@ export function readConfiguration(db: Queryable, runnerId: string) {
       "r.status_message",
       "r.deleted_at",
       "gi.state as installation_state",
+      "gi.is_service_enabled as installation_service_enabled",
       "gi.account_login",
       "gi.account_type",
       "w.deleted_at as workspace_deleted_at",
@@ -82,6 +83,22 @@ export function unusableBecause(configuration: RunnerConfiguration): string | nu
   }
   if (configuration.installation_state !== "active") {
     return `the GitHub installation is ${configuration.installation_state}`;
+  }
+  if (!configuration.installation_service_enabled) {
+    return "Hangar's service is switched off for the GitHub installation";
+  }
+  return null;
+}
+
+/**
+ * Whether the pool should keep no idle runner: a suspended configuration, or an
+ * installation whose service is switched off, takes no new job, and an idle runner
+ * registered with GitHub would take one the moment it is queued.
+ */
+export function pausedBecause(configuration: RunnerConfiguration): string | null {
+  if (configuration.status === "suspended") return "the runner configuration is suspended";
+  if (!configuration.installation_service_enabled) {
+    return "Hangar's service is switched off for the GitHub installation";
   }
   return null;
 }

@@ -1,7 +1,12 @@
-import type { Client } from "@temporalio/client";
+import { WorkflowNotFoundError, type Client } from "@temporalio/client";
 import type { Kysely } from "kysely";
 import type { PoolDemand } from "../domain/runner-pool.js";
-import { runnerPoolSignals, workflowIds, workflowTypes } from "../domain/workflow-names.js";
+import {
+  runnerInstanceSignals,
+  runnerPoolSignals,
+  workflowIds,
+  workflowTypes,
+} from "../domain/workflow-names.js";
 import type { Logger } from "../observability/logger.js";
 import type { Database } from "../storage/schema.js";
 import type { JobDemand, RunnerSide } from "./runner-side.js";
@@ -54,10 +59,15 @@ export function createPoolRunnerSide(deps: {
     },
 
     /**
-     * The job workflow records each event before it sends the demand, so the row says
-     * which configuration the job asked for and, once started, which runner took it.
+     * The job workflow records each event before it sends started or finished demand, so
+     * the row says which configuration the job asked for and which runner took it.
+     * Queued demand may name its configuration and go out alongside the record.
      */
     async jobDemand(demand: JobDemand) {
+      if (demand.kind === "queued" && demand.runnerId !== undefined) {
+        await tellPool(demand.runnerId, { jobId: demand.jobId, kind: "queued", runnerName: null });
+        return;
+      }
       const job = await db
         .selectFrom("jobs")
         .select(["runner_id", "runner_name"])
@@ -80,8 +90,18 @@ export function createPoolRunnerSide(deps: {
         .select("runner_id")
         .where("name", "=", runnerName)
         .executeTakeFirst();
-      if (instance !== undefined && instance.runner_id !== job.runner_id) {
-        await tellPool(instance.runner_id, signal);
+      if (instance === undefined) return;
+      if (instance.runner_id !== job.runner_id) await tellPool(instance.runner_id, signal);
+      // The instance learns its job from here rather than through its pool, which would
+      // be one more signal out of the one workflow every job and runner talks to. Its
+      // pools have heard first: an instance told its job need not tell them it is busy.
+      try {
+        await temporal.workflow
+          .getHandle(workflowIds.runnerInstance(runnerName))
+          .signal(runnerInstanceSignals.assigned, { jobId: demand.jobId });
+      } catch (error) {
+        // It has ended already: it has nothing left to learn.
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
       }
     },
 

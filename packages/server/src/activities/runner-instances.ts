@@ -2,6 +2,7 @@ import { ApplicationFailure } from "@temporalio/activity";
 import { sql, type Kysely, type Transaction } from "kysely";
 import { jitRunnerLabels, type InstanceOutcome } from "../domain/runner-instance.js";
 import type { RunnerScope } from "../github/types.js";
+import type { RunnerMetrics } from "../observability/metrics-runners.js";
 import type { Database } from "../storage/schema.js";
 import type { RunnerInstanceState } from "../storage/schema/runners.js";
 import { markLostJobRerun } from "./runner-rerun.js";
@@ -96,7 +97,10 @@ function specOf(
 
 const terminalStates = new Set<RunnerInstanceState>(["terminated", "failed"]);
 
-export function createRunnerInstanceActivities(deps: { db: Kysely<Database> }) {
+export function createRunnerInstanceActivities(deps: {
+  db: Kysely<Database>;
+  metrics?: RunnerMetrics;
+}) {
   const { db } = deps;
 
   return {
@@ -226,7 +230,7 @@ export function createRunnerInstanceActivities(deps: { db: Kysely<Database> }) {
           ? (outcome.disruption ?? null)
           : null;
       const jobId = outcome.kind === "completed" || outcome.kind === "lost" ? outcome.jobId : null;
-      await db
+      const ended = await db
         .updateTable("runner_instances")
         .set({
           state: failureReason === null ? "terminated" : "failed",
@@ -238,7 +242,11 @@ export function createRunnerInstanceActivities(deps: { db: Kysely<Database> }) {
         })
         .where("name", "=", input.instanceName)
         .where("state", "in", liveInstanceStates)
-        .execute();
+        .returning("runner_id")
+        .executeTakeFirst();
+      if (ended && failureReason !== null) {
+        await deps.metrics?.instanceFailed(ended.runner_id, outcome.kind);
+      }
       await linkJob(db, input.instanceName);
     },
   };

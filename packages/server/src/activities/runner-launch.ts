@@ -16,6 +16,7 @@ import {
   type NodePlacement,
 } from "../kubernetes/builders/runner-pod.js";
 import type { Cluster } from "../kubernetes/cluster.js";
+import type { RunnerMetrics } from "../observability/metrics-runners.js";
 import type { Database } from "../storage/schema.js";
 import { asActivityError, withHeartbeats } from "./activity-context.js";
 import type { RunnerInstanceSpec } from "./runner-instances.js";
@@ -63,6 +64,7 @@ export function createRunnerLaunchActivities(deps: {
   github: GitHubApp | null;
   cluster: Cluster;
   pods?: RunnerPodOptions;
+  metrics?: RunnerMetrics;
 }) {
   const { db, cluster } = deps;
   const installation = (installationId: number): GitHubInstallation => {
@@ -110,12 +112,14 @@ export function createRunnerLaunchActivities(deps: {
       labels: spec.labels,
     };
     const first = await client.generateJitConfig({ ...request, onConflict: "adopt" });
+    if (first.encodedJitConfig !== undefined) await deps.metrics?.jitMinted(spec.runnerId);
     if (!first.adopted) return { kind: "registered", jit: first };
     const earlier = first.runner;
     if (earlier.busy || earlier.status === "online") {
       return { kind: "taken-over", runnerId: earlier.id };
     }
     const jit = await client.generateJitConfig({ ...request, onConflict: "replace" });
+    if (jit.encodedJitConfig !== undefined) await deps.metrics?.jitMinted(spec.runnerId);
     return { kind: "registered", jit };
   }
 

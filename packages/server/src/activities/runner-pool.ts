@@ -11,6 +11,7 @@ import {
   configurationHeadroom,
   liveInstanceStates,
   readConfiguration,
+  pausedBecause,
   unusableBecause,
   type RunnerConfiguration,
 } from "./runner-configurations.js";
@@ -37,6 +38,11 @@ export type PoolSnapshot = {
   status: RunnerStatus;
   /** Deleted (or being deleted): the pool drains its instances and ends. */
   draining: boolean;
+  /**
+   * Suspended, or the installation's service switched off: no idle runner is kept (one
+   * would take a new job), running jobs finish. Optional: older histories lack it.
+   */
+  paused?: boolean;
   /** Why no instance may start now (suspended, installation gone, …); null when one may. */
   unusable: string | null;
   /** Changes whenever what instances are made from changes: a halted pool tries again. */
@@ -96,6 +102,7 @@ export function createRunnerPoolActivities(deps: {
           rerunJobIds: [],
           status: "deleting",
           draining: true,
+          paused: false,
           unusable: "the runner configuration does not exist",
           fingerprint: "",
           headroom: 0,
@@ -105,40 +112,42 @@ export function createRunnerPoolActivities(deps: {
           timings,
         };
       }
-      const settled =
+      // Independent reads, none under a lock: taken together they are no less current
+      // one after another, and the pool waits for the slowest rather than their sum.
+      const [settled, live, ended, { headroom }, prewarm, reruns] = await Promise.all([
         input.queuedJobIds.length === 0
           ? []
-          : await db
+          : db
               .selectFrom("jobs")
               .select("github_job_id")
               .where("github_job_id", "in", input.queuedJobIds.map(BigInt))
               .where("status", "in", ["in_progress", "completed"])
-              .execute();
-      const live = await db
-        .selectFrom("runner_instances")
-        .select(["name", "state", "created_at", "registered_at"])
-        .where("runner_id", "=", input.runnerId)
-        .where("state", "in", liveInstanceStates)
-        .execute();
-      const ended =
+              .execute(),
+        db
+          .selectFrom("runner_instances")
+          .select(["name", "state", "created_at", "registered_at"])
+          .where("runner_id", "=", input.runnerId)
+          .where("state", "in", liveInstanceStates)
+          .execute(),
         input.instanceNames.length === 0
           ? []
-          : await db
+          : db
               .selectFrom("runner_instances")
               .select("name")
               .where("name", "in", input.instanceNames)
               .where("state", "in", ["terminated", "failed"])
-              .execute();
-      const { headroom } = await configurationHeadroom(db, configuration);
-      const prewarm = await prewarmFor(db, configuration);
-      const reruns = await db
-        .selectFrom("jobs as j")
-        .innerJoin("runner_instances as ri", "ri.id", "j.runner_instance_id")
-        .select("j.github_job_id")
-        .where("ri.runner_id", "=", input.runnerId)
-        .where("j.rerun_state", "=", "waiting")
-        .orderBy("j.github_job_id")
-        .execute();
+              .execute(),
+        configurationHeadroom(db, configuration),
+        prewarmFor(db, configuration),
+        db
+          .selectFrom("jobs as j")
+          .innerJoin("runner_instances as ri", "ri.id", "j.runner_instance_id")
+          .select("j.github_job_id")
+          .where("ri.runner_id", "=", input.runnerId)
+          .where("j.rerun_state", "=", "waiting")
+          .orderBy("j.github_job_id")
+          .execute(),
+      ]);
       return {
         exists: true,
         name: configuration.name,
@@ -154,6 +163,7 @@ export function createRunnerPoolActivities(deps: {
           configuration.deleted_at !== null ||
           configuration.status === "deleting" ||
           configuration.workspace_deleted_at !== null,
+        paused: pausedBecause(configuration) !== null,
         unusable: unusableBecause(configuration),
         fingerprint: fingerprint(configuration),
         headroom,
@@ -167,6 +177,21 @@ export function createRunnerPoolActivities(deps: {
         endedInstances: ended.map((row) => row.name),
         timings,
       };
+    },
+
+    /**
+     * The pool of a configuration being deleted has drained: nothing of it runs any more,
+     * so the configuration is gone (and its name free for a new one). Only a
+     * configuration still `deleting` is marked; a repeated call changes nothing.
+     */
+    async finishRunnerDeletion(input: { runnerId: string }): Promise<void> {
+      await db
+        .updateTable("runners")
+        .set({ deleted_at: new Date() })
+        .where("id", "=", input.runnerId)
+        .where("status", "=", "deleting")
+        .where("deleted_at", "is", null)
+        .execute();
     },
 
     /** Failed starts halted the pool: the configuration shows why (the API's status_message). */

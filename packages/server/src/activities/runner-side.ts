@@ -10,6 +10,12 @@ export interface JobDemand {
   jobId: number;
   labels: string[];
   kind: DemandKind;
+  /**
+   * The configuration the job resolved to, when the caller knows it: queued demand then
+   * goes to its pool without waiting for the job's row. Started and finished demand
+   * always read the row (which runner took the job).
+   */
+  runnerId?: string;
 }
 
 export interface RunnerSide {

@@ -18,6 +18,7 @@ import { jitSecretName } from "../kubernetes/builders/runner-pod.js";
 import type { Cluster } from "../kubernetes/cluster.js";
 import { hangarLabels, labelSelector, MANAGED_BY } from "../kubernetes/labels.js";
 import type { Logger } from "../observability/logger.js";
+import type { RunnerMetrics } from "../observability/metrics-runners.js";
 import type { Database } from "../storage/schema.js";
 import { withHeartbeats } from "./activity-context.js";
 
@@ -77,6 +78,7 @@ export function createRunnerSweepActivities(deps: {
   cluster: Cluster;
   temporal: Client;
   logger: Logger;
+  metrics?: RunnerMetrics;
 }) {
   const { db, cluster, temporal } = deps;
   const log = deps.logger.child({ subsystem: "runner-sweep" });
@@ -312,8 +314,21 @@ export function createRunnerSweepActivities(deps: {
         }
       }
       log.info({ ...report }, "runner sweep done");
+      deps.metrics?.reconcilerActions("runner-sweep", sweepActionCounts(report));
       return report;
     },
+  };
+}
+
+/** What the sweep changed, as hangar_reconciler_actions_total counts them. */
+export function sweepActionCounts(report: RunnerSweepReport): Record<string, number> {
+  return {
+    "delete-pod": report.podsDeleted,
+    "delete-github-runner": report.runnersDeleted,
+    "skip-busy-runner": report.skippedBusyRunners,
+    "cancel-instance": report.instancesCancelled,
+    "abandon-instance": report.instancesAbandoned,
+    "action-error": report.actionErrors,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Cluster } from "../kubernetes/cluster.js";
 import type { Logger } from "../observability/logger.js";
+import type { RunnerMetrics } from "../observability/metrics-runners.js";
 import type { Database } from "../storage/schema.js";
 import { withHeartbeats } from "./activity-context.js";
 import type { TenancyActivities } from "./tenancy.js";
@@ -26,6 +27,7 @@ export function createTenancyConvergenceActivities(deps: {
   tenancy: Pick<TenancyActivities, "ensureWorkspaceCluster" | "removeWorkspaceCluster">;
   cluster: Pick<Cluster, "readNamespace">;
   logger: Logger;
+  metrics?: Pick<RunnerMetrics, "reconcilerActions">;
 }) {
   const { db, tenancy, cluster } = deps;
   const log = deps.logger.child({ subsystem: "tenancy-convergence" });
@@ -92,6 +94,12 @@ export function createTenancyConvergenceActivities(deps: {
         });
       }
       log.info({ ...report, failures: report.failures.length }, "workspace convergence round done");
+      deps.metrics?.reconcilerActions("tenancy-convergence", {
+        "converge-workspace": report.converged,
+        "remove-workspace": report.removed,
+        "write-pull-secret": report.pullSecretsWritten,
+        "action-error": report.failures.length,
+      });
       return report;
     },
   };

@@ -60,10 +60,12 @@ const allowedByWorkspaceRole: Record<Action, string> = {
   "member.write": "OA",
   "installation.write": "OA",
   "audit.read": "OA",
+  "usage.export": "OA",
   "owner.write": "O",
   "workspace.rename": "O",
   "workspace.delete": "O",
   "offering.write": "",
+  "installation.link": "",
 };
 const allowedByProjectRole: Record<Action, string> = {
   ...(Object.fromEntries(actions.map((action) => [action, ""])) as Record<Action, string>),
@@ -104,10 +106,10 @@ describe("check: each role × each action", () => {
     expect(await checkAction(t.db, projectUsers.get(role)!, action, target)).toBe(expected);
   });
 
-  it("gives a platform admin the offering catalog and nothing inside workspaces", async () => {
+  it("gives a platform admin the offering catalog, linking, and nothing inside workspaces", async () => {
     for (const action of actions) {
       expect(await checkAction(t.db, platformAdmin, action, target)).toBe(
-        action === "offering.write",
+        action === "offering.write" || action === "installation.link",
       );
     }
   });

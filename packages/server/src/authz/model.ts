@@ -106,13 +106,18 @@ export interface Permission {
  * | member.write       | admin on the workspace     |
  * | installation.write | admin on the workspace     |
  * | audit.read         | admin on the workspace     |
+ * | usage.export       | admin on the workspace     |
  * | owner.write        | owner on the workspace     |
  * | workspace.rename   | owner on the workspace     |
  * | workspace.delete   | owner on the workspace     |
  * | offering.write     | platform admin             |
+ * | installation.link  | platform admin             |
  *
  * `owner.write` guards granting or taking away the owner role (member.write covers the
- * other roles), so an admin cannot make themselves owner.
+ * other roles), so an admin cannot make themselves owner. `installation.link` guards
+ * linking an installation that no workspace has yet: nothing proves yet that the caller
+ * controls the GitHub account, so only operators may. `usage.export` is the billing
+ * ledger itself, row by row.
  */
 export const permissions = {
   "workspace.read": { scope: "workspace", relation: "viewer" },
@@ -130,10 +135,12 @@ export const permissions = {
   "member.write": { scope: "workspace", relation: "admin" },
   "installation.write": { scope: "workspace", relation: "admin" },
   "audit.read": { scope: "workspace", relation: "admin" },
+  "usage.export": { scope: "workspace", relation: "admin" },
   "owner.write": { scope: "workspace", relation: "owner" },
   "workspace.rename": { scope: "workspace", relation: "owner" },
   "workspace.delete": { scope: "workspace", relation: "owner" },
   "offering.write": { scope: "platform", relation: PLATFORM_ADMIN },
+  "installation.link": { scope: "platform", relation: PLATFORM_ADMIN },
 } as const satisfies Record<string, Permission>;
 
 export type Action = keyof typeof permissions;

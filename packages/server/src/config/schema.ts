@@ -1,7 +1,9 @@
 import { z } from "zod";
+import { billingSection } from "./billing.js";
 import { encryptionSection } from "./encryption.js";
 import { githubSection } from "./github.js";
 import { kubernetesSection } from "./kubernetes.js";
+import { metricsSection } from "./metrics.js";
 import {
   host,
   hostAndPort,
@@ -120,9 +122,23 @@ export function configSchema(role: Role | undefined) {
         };
       }),
 
+    api: z
+      .object({
+        HANGAR_API_MAX_BODY_BYTES: integer({ min: 1024, max: 64 * 1024 * 1024, unit: "bytes" }),
+        HANGAR_API_RATE_LIMIT_PER_SECOND: integer({ min: 1, max: 100_000 }),
+        HANGAR_API_RATE_LIMIT_BURST: integer({ min: 1, max: 100_000 }),
+      })
+      .transform((env) => ({
+        maxBodyBytes: env.HANGAR_API_MAX_BODY_BYTES,
+        rateLimitPerSecond: env.HANGAR_API_RATE_LIMIT_PER_SECOND,
+        rateLimitBurst: env.HANGAR_API_RATE_LIMIT_BURST,
+      })),
+
     outbox: z
       .object({ HANGAR_OUTBOX_MAX_ATTEMPTS: integer({ min: 1, max: 1000 }) })
       .transform((env) => ({ maxAttempts: env.HANGAR_OUTBOX_MAX_ATTEMPTS })),
+
+    metrics: metricsSection(),
 
     log: z
       .object({ HANGAR_LOG_LEVEL: oneOf(logLevels), HANGAR_LOG_PRETTY: strictBoolean })
@@ -147,6 +163,8 @@ export function configSchema(role: Role | undefined) {
       })),
 
     encryption: encryptionSection(role),
+
+    billing: billingSection(),
 
     tracing: z
       .object({ OTEL_EXPORTER_OTLP_ENDPOINT: url(["http", "https"]).optional() })

@@ -95,9 +95,21 @@ export interface Config {
     readonly metricsPort: number;
     readonly webhookMaxBytes: number;
   };
+  readonly api: {
+    readonly maxBodyBytes: number;
+    /** Per-token token bucket: refill rate and capacity. */
+    readonly rateLimitPerSecond: number;
+    readonly rateLimitBurst: number;
+  };
   readonly outbox: {
     /** Permanent failures of a signal before it is dead-lettered. */
     readonly maxAttempts: number;
+  };
+  readonly metrics: {
+    /** Upper bounds (seconds) of the job startup and execution histograms. */
+    readonly durationBuckets: readonly number[];
+    /** Runner configurations and installations with series of their own; the rest fold into `other`. */
+    readonly maxLabelValues: number;
   };
   readonly log: {
     readonly level: LogLevel;
@@ -123,6 +135,19 @@ export interface Config {
     readonly isDevelopmentKey: boolean;
   };
   readonly tracing: TracingConfig;
+  readonly billing: {
+    /** Run time is rounded up to whole multiples of the granularity, then to the minimum. */
+    readonly rounding: {
+      readonly granularitySeconds: number;
+      readonly minimumSeconds: number;
+    };
+    /** Custom runners' price per minute: per vCPU and per GiB requested (decimal strings). */
+    readonly customRates: {
+      readonly perVcpuMinute: string;
+      readonly perGibMinute: string;
+      readonly currency: string;
+    };
+  };
 }
 
 /** One problem with one variable; the message never contains the variable's value. */

@@ -279,12 +279,52 @@ export const configVariables = [
       "Port of Prometheus /metrics on every role, kept off the public ports so scraping needs no auth and metrics are not exposed with the webhook. 9464 is the OpenTelemetry Prometheus exporter's usual port.",
   },
   {
+    name: "HANGAR_METRICS_DURATION_BUCKETS",
+    default: "1,2,5,10,20,30,45,60,90,120,180,300,600,900,1800,3600,7200,21600",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Upper bounds in seconds (comma-separated, increasing) of the gha_job_startup_duration_seconds and gha_job_execution_duration_seconds buckets, so the quantiles you alert on fall between bounds that resolve them. Changing them splits the histograms' history.",
+  },
+  {
+    name: "HANGAR_METRICS_MAX_LABEL_VALUES",
+    default: "200",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Runner configurations (and GitHub installations) that get series of their own in each process; later ones are summed under `other`, so a large tenant count cannot blow up Prometheus's memory.",
+  },
+  {
     name: "HANGAR_WEBHOOK_MAX_BYTES",
     default: "26214400",
     requiredWhen: undefined,
     secret: false,
     description:
       "Bodies larger than this are refused before hashing, so a flood of huge requests cannot exhaust memory or CPU. GitHub caps payloads at 25 MiB, the default.",
+  },
+  {
+    name: "HANGAR_API_MAX_BODY_BYTES",
+    default: "1048576",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "API requests with a larger body are refused (resource_exhausted) before they are decoded, so a client cannot make the API buffer or parse huge messages. No API message needs more than a few kilobytes.",
+  },
+  {
+    name: "HANGAR_API_RATE_LIMIT_PER_SECOND",
+    default: "20",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Requests per second each API token may make on average, so one runaway script cannot starve the other tenants of the API and its database; excess requests get resource_exhausted with a retry-after header. Counted per API process.",
+  },
+  {
+    name: "HANGAR_API_RATE_LIMIT_BURST",
+    default: "60",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Requests a token may make at once above the average before HANGAR_API_RATE_LIMIT_PER_SECOND applies, so interactive bursts (a dashboard page loading) are not throttled.",
   },
   {
     name: "HANGAR_OUTBOX_MAX_ATTEMPTS",
@@ -357,6 +397,45 @@ export const configVariables = [
     secret: false,
     description:
       "A job queued this long is checked against GitHub, because webhooks get lost and a job cancelled upstream must not keep a runner.",
+  },
+  {
+    name: "HANGAR_BILLING_GRANULARITY_SECONDS",
+    default: "60",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Job run time is billed rounded up to whole multiples of this many seconds: 60 bills every started minute, 1 bills to the second.",
+  },
+  {
+    name: "HANGAR_BILLING_MINIMUM_SECONDS",
+    default: "0",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "A minimum charge per billed job, in seconds of run time, applied after rounding (for example 60 with per-second billing); 0 for none.",
+  },
+  {
+    name: "HANGAR_BILLING_CUSTOM_VCPU_MINUTE_PRICE",
+    default: "0.002",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Custom runners have no offering and so no list price: they are billed per minute at this price per requested vCPU plus HANGAR_BILLING_CUSTOM_GIB_MINUTE_PRICE per requested GiB of memory.",
+  },
+  {
+    name: "HANGAR_BILLING_CUSTOM_GIB_MINUTE_PRICE",
+    default: "0.00025",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Price per minute of each GiB of memory a custom runner requests (see HANGAR_BILLING_CUSTOM_VCPU_MINUTE_PRICE).",
+  },
+  {
+    name: "HANGAR_BILLING_CUSTOM_CURRENCY",
+    default: "USD",
+    requiredWhen: undefined,
+    secret: false,
+    description: "ISO 4217 currency of the custom-runner prices.",
   },
   {
     name: "HANGAR_ENCRYPTION_KEY",

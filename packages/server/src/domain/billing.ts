@@ -59,6 +59,45 @@ export function usageAmount(minutes: number, unitPrice: string): string {
 }
 
 /**
+ * How run time becomes billed time: rounded up to whole multiples of
+ * `granularitySeconds` (60 bills started minutes, 1 bills per second), then raised to
+ * `minimumSeconds` (a minimum charge per job, 0 for none).
+ */
+export interface BillingRounding {
+  granularitySeconds: number;
+  minimumSeconds: number;
+}
+
+export const defaultBillingRounding: BillingRounding = {
+  granularitySeconds: 60,
+  minimumSeconds: 0,
+};
+
+/** Billed seconds of a job that ran `runMs` milliseconds. */
+export function billableSeconds(runMs: number, rounding: BillingRounding): number {
+  if (!Number.isInteger(runMs) || runMs <= 0) throw new RangeError(`bad run time ${runMs}`);
+  const { granularitySeconds: step, minimumSeconds } = rounding;
+  if (!Number.isInteger(step) || step < 1) throw new RangeError(`bad granularity ${step}`);
+  const rounded = Math.ceil(runMs / (step * 1000)) * step;
+  return Math.max(rounded, minimumSeconds);
+}
+
+/** Minutes begun within `seconds`: the ledger's billable_minutes. */
+export function startedMinutes(seconds: number): number {
+  return Math.ceil(seconds / 60);
+}
+
+/**
+ * amount = seconds / 60 × price per minute, rounded up to the micro-unit (never
+ * undercharging by a fraction), exactly as usage_events' CHECK computes it. With whole
+ * minutes it is minutes × price, with no rounding at all.
+ */
+export function secondsAmount(seconds: number, unitPrice: string): string {
+  if (!Number.isInteger(seconds) || seconds < 0) throw new RangeError(`bad seconds ${seconds}`);
+  return formatMicros((BigInt(seconds) * parseMicros(unitPrice) + 59n) / 60n);
+}
+
+/**
  * Custom runners have no offering, so no list price: they are billed per vCPU-minute and
  * per GiB-minute of what they request. Rounded up to the micro-unit so the unit price
  * fits numeric(12,6) and never undercharges.

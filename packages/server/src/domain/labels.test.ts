@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { matchRunnerConfiguration, significantJobLabels } from "./labels.js";
+import { allowsRepository, matchRunnerConfiguration, significantJobLabels } from "./labels.js";
 
 const configs = [
   { id: "a", name: "hangar-4cpu", labels: [] },
@@ -22,5 +22,18 @@ describe("matchRunnerConfiguration", () => {
 
   it("lowercases and dedupes significant labels", () => {
     expect(significantJobLabels(["A", "a", "self-hosted"])).toEqual(["a"]);
+  });
+});
+
+describe("allowsRepository", () => {
+  it.each([
+    [[], "acme/app", true],
+    [["acme/app"], "acme/app", true],
+    [["Acme/App"], "acme/app", true],
+    [["acme/app", "acme/api"], "ACME/API", true],
+    [["acme/app"], "acme/app-legacy", false],
+    [["acme/app"], "other/app", false],
+  ] as const)("%j serves %s: %s", (allowed, fullName, serves) => {
+    expect(allowsRepository(allowed, fullName)).toBe(serves);
   });
 });

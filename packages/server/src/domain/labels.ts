@@ -43,3 +43,13 @@ export function matchRunnerConfiguration<T extends RunnerLabelSet>(
   fits.sort((a, b) => a.labels.length - b.labels.length || a.name.localeCompare(b.name));
   return fits[0];
 }
+
+/**
+ * Whether a configuration limited to some repositories ("owner/name", compared as
+ * GitHub does, without case) serves one; an empty list serves them all.
+ */
+export function allowsRepository(allowed: readonly string[], fullName: string): boolean {
+  if (allowed.length === 0) return true;
+  const wanted = fullName.toLowerCase();
+  return allowed.some((name) => name.toLowerCase() === wanted);
+}

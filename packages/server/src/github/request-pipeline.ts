@@ -1,7 +1,9 @@
 import { Octokit } from "@octokit/core";
+import { SpanKind, type Span } from "@opentelemetry/api";
 import { paginateRest } from "@octokit/plugin-paginate-rest";
 import { RequestError } from "@octokit/request-error";
 import type { EndpointDefaults, OctokitResponse } from "@octokit/types";
+import { withSpan } from "../observability/tracing-context.js";
 import { GitHubRateLimitedError } from "./errors.js";
 import type { EndpointBudget } from "./rate-limit/endpoint-budget.js";
 import { pointsFor } from "./rate-limit/endpoint-budget.js";
@@ -150,68 +152,101 @@ async function send(
     rateLimitRetries: 0,
     serverErrorRetries: 0,
   };
-  let backoffMs = 0;
+  // One span per call, retries included, named by route template: the expanded URL
+  // names repositories and organisations, and only headers ever carry credentials.
+  return withSpan(
+    `GitHub ${endpoint}`,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        "http.request.method": method,
+        "github.route": endpoint,
+        "github.scope": scope,
+      },
+    },
+    async (span) => {
+      let backoffMs = 0;
 
-  for (;;) {
-    if (backoffMs > 0) {
-      await pipeline.sleep(backoffMs);
-      backoffMs = 0;
-    }
-    await waitForQuota(pipeline, scope, endpoint, policy.maxRateLimitWaitMs);
-    const ticket = await pipeline.budget.acquire(endpoint, pointsFor(method));
-    let credential: Credential;
-    let release: () => void;
-    try {
-      ({ credential, release } = await credentialAndSlot(pipeline, credentials));
-    } catch (error) {
-      ticket.cancel();
-      throw error;
-    }
-    try {
-      ticket.sent();
-      const response = await request({
-        ...options,
-        headers: { ...options.headers, authorization: credential.header },
-      });
-      tracker.record(scope, response.headers);
-      return response;
-    } catch (error) {
-      if (!(error instanceof RequestError)) throw error;
-      tracker.record(scope, error.response?.headers ?? {});
-      const decision = decideRetry(error, {
-        method,
-        endpoint,
-        nowMs: pipeline.now(),
-        attempts,
-        limits: pipeline.limits,
-        maxRateLimitWaitMs: policy.maxRateLimitWaitMs,
-      });
-      const status = error.status;
-      switch (decision.kind) {
-        case "refresh-credentials":
-          attempts.refreshedCredentials = true;
-          credential.refuse();
-          logger?.info({ endpoint, scope }, "GitHub refused credentials; retrying with fresh ones");
-          break;
-        case "wait-rate-limit":
-          attempts.rateLimitRetries += 1;
-          // Everything else of this quota waits too, instead of collecting 403s of its own.
-          tracker.block(scope, decision.untilMs);
-          logger?.warn(
-            { endpoint, scope, status, retryAt: new Date(decision.untilMs).toISOString() },
-            "GitHub rate limit; waiting",
-          );
-          break;
-        case "back-off":
-          attempts.serverErrorRetries += 1;
-          backoffMs = decision.delayMs;
-          logger?.warn({ endpoint, scope, status, backoffMs }, "GitHub unavailable; retrying");
-          break;
-        case "fail":
-          throw decision.error;
+      for (;;) {
+        if (backoffMs > 0) {
+          await pipeline.sleep(backoffMs);
+          backoffMs = 0;
+        }
+        await waitForQuota(pipeline, scope, endpoint, policy.maxRateLimitWaitMs);
+        const ticket = await pipeline.budget.acquire(endpoint, pointsFor(method));
+        let credential: Credential;
+        let release: () => void;
+        try {
+          ({ credential, release } = await credentialAndSlot(pipeline, credentials));
+        } catch (error) {
+          ticket.cancel();
+          throw error;
+        }
+        try {
+          ticket.sent();
+          const response = await request({
+            ...options,
+            headers: { ...options.headers, authorization: credential.header },
+          });
+          tracker.record(scope, response.headers);
+          describeResponse(span, response.status, response.headers);
+          return response;
+        } catch (error) {
+          if (!(error instanceof RequestError)) throw error;
+          tracker.record(scope, error.response?.headers ?? {});
+          describeResponse(span, error.status, error.response?.headers ?? {});
+          const decision = decideRetry(error, {
+            method,
+            endpoint,
+            nowMs: pipeline.now(),
+            attempts,
+            limits: pipeline.limits,
+            maxRateLimitWaitMs: policy.maxRateLimitWaitMs,
+          });
+          const status = error.status;
+          switch (decision.kind) {
+            case "refresh-credentials":
+              attempts.refreshedCredentials = true;
+              span.addEvent("retry", { reason: decision.kind });
+              credential.refuse();
+              logger?.info(
+                { endpoint, scope },
+                "GitHub refused credentials; retrying with fresh ones",
+              );
+              break;
+            case "wait-rate-limit":
+              attempts.rateLimitRetries += 1;
+              span.addEvent("retry", { reason: decision.kind });
+              // Everything else of this quota waits too, instead of collecting 403s of its own.
+              tracker.block(scope, decision.untilMs);
+              logger?.warn(
+                { endpoint, scope, status, retryAt: new Date(decision.untilMs).toISOString() },
+                "GitHub rate limit; waiting",
+              );
+              break;
+            case "back-off":
+              attempts.serverErrorRetries += 1;
+              span.addEvent("retry", { reason: decision.kind });
+              backoffMs = decision.delayMs;
+              logger?.warn({ endpoint, scope, status, backoffMs }, "GitHub unavailable; retrying");
+              break;
+            case "fail":
+              throw decision.error;
+          }
+        } finally {
+          release();
+        }
       }
-    } finally {
-      release();
-    }
-  }
+    },
+  );
+}
+
+function describeResponse(
+  span: Span,
+  status: number,
+  headers: Readonly<Record<string, unknown>>,
+): void {
+  span.setAttribute("http.response.status_code", status);
+  const remaining = Number(headers["x-ratelimit-remaining"]);
+  if (Number.isFinite(remaining)) span.setAttribute("github.ratelimit.remaining", remaining);
 }

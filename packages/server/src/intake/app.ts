@@ -1,5 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { sql } from "kysely";
+import { deliveryOutcome } from "../observability/metrics-intake.js";
+import type { Metrics } from "../observability/metrics.js";
 import { describeError } from "./describe-error.js";
 import { handleDelivery, type DeliveryHandlerDeps } from "./handle-delivery.js";
 
@@ -16,6 +18,8 @@ export interface IntakeAppOptions extends DeliveryHandlerDeps {
   maxBodyBytes?: number;
   /** A stalled upload holds a connection; GitHub gives up after 10 s anyway. */
   requestTimeoutMs?: number;
+  /** Counts every answer to a delivery by outcome. */
+  metrics?: Metrics;
 }
 
 export function createIntakeApp(options: IntakeAppOptions): FastifyInstance {
@@ -39,6 +43,7 @@ export function createIntakeApp(options: IntakeAppOptions): FastifyInstance {
   app.post(WEBHOOK_PATH, async (request, reply) => {
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const response = await handleDelivery(options, { headers: request.headers, rawBody });
+    options.metrics?.deliveries.inc({ outcome: deliveryOutcome(response.status, response.body) });
     return reply.code(response.status).send(response.body);
   });
 
@@ -61,6 +66,9 @@ export function createIntakeApp(options: IntakeAppOptions): FastifyInstance {
   // keep their status with a short message; anything else is ours and is logged.
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
+    if (request.url.split("?")[0] === WEBHOOK_PATH) {
+      options.metrics?.deliveries.inc({ outcome: deliveryOutcome(status, null) });
+    }
     if (status < 500) {
       logger.warn({ code: error.code, status, url: request.url }, "request rejected");
       return reply.code(status).send({ error: error.message });

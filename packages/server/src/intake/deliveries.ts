@@ -22,6 +22,8 @@ export interface DeliveryRecord {
   payloadJson: string | null;
   status: Exclude<WebhookDeliveryStatus, "received">;
   statusReason: string | null;
+  /** W3C traceparent of the delivery's span, kept with its signals (absent: not traced). */
+  traceParent?: string | null;
 }
 
 export type RecordOutcome = { kind: "recorded"; signals: number } | { kind: "duplicate" };
@@ -109,8 +111,10 @@ function deliveryStatement(record: DeliveryRecord, signals: readonly OutboxSigna
         WHERE webhook_deliveries.status = 'failed'
       RETURNING delivery_guid
     ), signals AS (
-      INSERT INTO signal_outbox (delivery_guid, workflow_id, workflow_type, signal_name, payload)
-      SELECT d.delivery_guid, s.workflow_id, s.workflow_type, s.signal_name, s.payload
+      INSERT INTO signal_outbox (delivery_guid, workflow_id, workflow_type, signal_name, payload,
+        trace_parent)
+      SELECT d.delivery_guid, s.workflow_id, s.workflow_type, s.signal_name, s.payload,
+        ${record.traceParent ?? null}::text
       FROM delivery d
       CROSS JOIN unnest(${signals.map((s) => s.workflowId)}::text[],
         ${signals.map((s) => s.workflowType)}::text[],

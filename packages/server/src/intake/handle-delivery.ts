@@ -1,5 +1,7 @@
+import { SpanKind, type Span } from "@opentelemetry/api";
 import { classifyEvent, routeEvent, type OutboxSignal } from "../domain/routing.js";
 import type { Logger } from "../observability/logger.js";
+import { traceParentOf, withSpan } from "../observability/tracing-context.js";
 import {
   recordDelivery,
   type DeliveryRecord,
@@ -33,9 +35,26 @@ type Headers = Record<string, string | string[] | undefined>;
 // jsonb refuses \u0000 escapes, which JSON (and so GitHub) allows.
 const UNSUPPORTED_UNICODE_ESCAPE = "22P05";
 
-export async function handleDelivery(
+/**
+ * One span per delivery, named for what it is and carrying only identifiers (never
+ * the payload); its traceparent is stored with the delivery's signals so that the
+ * relay continues the same trace into Temporal.
+ */
+export function handleDelivery(
   deps: DeliveryHandlerDeps,
   request: { headers: Headers; rawBody: Buffer },
+): Promise<DeliveryResponse> {
+  return withSpan("webhook delivery", { kind: SpanKind.SERVER }, async (span) => {
+    const response = await handle(deps, request, span);
+    span.setAttribute("http.response.status_code", response.status);
+    return response;
+  });
+}
+
+async function handle(
+  deps: DeliveryHandlerDeps,
+  request: { headers: Headers; rawBody: Buffer },
+  span: Span,
 ): Promise<DeliveryResponse> {
   const { logger } = deps;
   const signature = deps.verify(request.rawBody, single(request.headers["x-hub-signature-256"]));
@@ -49,6 +68,7 @@ export async function handleDelivery(
     return { status: 400, body: { error: headerCheck.reason } };
   }
   const headers = headerCheck.headers;
+  span.setAttributes({ "github.delivery": headers.deliveryGuid, "github.event": headers.event });
   const log = logger.child({ deliveryGuid: headers.deliveryGuid, event: headers.event });
 
   const text = request.rawBody.toString("utf8");
@@ -70,13 +90,20 @@ export async function handleDelivery(
     action,
     installationId: envelope.data.installation?.id ?? null,
     payloadBytes: request.rawBody.length,
+    traceParent: traceParentOf(span),
   };
+  if (action !== null) span.setAttribute("github.action", action);
+  if (base.installationId !== null) {
+    span.setAttribute("github.installation_id", base.installationId);
+  }
   const record = (
     status: DeliveryRecord["status"],
     reason: string | null,
     signals: readonly OutboxSignal[],
-  ): Promise<RecordOutcome> =>
-    store(deps, toRecord(base, status, reason, status === "failed" ? text : null), signals);
+  ): Promise<RecordOutcome> => {
+    span.setAttributes({ "hangar.delivery.status": status, "hangar.signals": signals.length });
+    return store(deps, toRecord(base, status, reason, status === "failed" ? text : null), signals);
+  };
 
   const classified = classifyEvent(headers.event, action);
   if (classified.kind === "ignored") {
@@ -134,6 +161,7 @@ function toRecord(
     action: string | null;
     installationId: number | null;
     payloadBytes: number;
+    traceParent: string | null;
   },
   status: DeliveryRecord["status"],
   statusReason: string | null,
@@ -152,6 +180,7 @@ function toRecord(
     payloadJson,
     status,
     statusReason,
+    traceParent: base.traceParent,
   };
 }
 

@@ -14,6 +14,8 @@ export interface ClaimedSignal {
   attempts: number;
   /** Failed attempts Temporal refused for a reason other than unavailability. */
   permanentFailures: number;
+  /** The W3C traceparent of the delivery that enqueued it, when it was traced. */
+  traceParent: string | null;
 }
 
 export type SendResult =
@@ -39,6 +41,7 @@ interface ClaimRow {
   payload: unknown;
   attempts: number;
   permanent_failures: number;
+  trace_parent: string | null;
 }
 
 export interface RelayRound {
@@ -74,7 +77,7 @@ export async function relayBatch(
   return db.transaction().execute(async (trx) => {
     const claimed = await sql<ClaimRow>`
       SELECT o.id, o.delivery_guid, o.workflow_id, o.workflow_type, o.signal_name, o.payload,
-        o.attempts, o.permanent_failures
+        o.attempts, o.permanent_failures, o.trace_parent
       FROM signal_outbox o
       WHERE o.sent_at IS NULL AND o.dead_lettered_at IS NULL AND o.next_attempt_at <= now()
         AND NOT EXISTS (
@@ -98,6 +101,7 @@ export async function relayBatch(
         args: row.payload,
         attempts: row.attempts,
         permanentFailures: row.permanent_failures,
+        traceParent: row.trace_parent,
       })),
     );
     const latenciesMs = await markDone(trx, results);

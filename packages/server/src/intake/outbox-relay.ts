@@ -1,3 +1,4 @@
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context } from "@opentelemetry/api";
 import { restartableWorkflowTypes } from "../domain/workflow-names.js";
 import {
   WorkflowExecutionAlreadyStartedError,
@@ -6,6 +7,9 @@ import {
 } from "@temporalio/client";
 import type { Kysely } from "kysely";
 import type { Logger } from "../observability/logger.js";
+import { contextFromTraceParent, withSpan } from "../observability/tracing-context.js";
+import { recordRelayRound } from "../observability/metrics-intake.js";
+import type { Metrics } from "../observability/metrics.js";
 import type { Database } from "../storage/schema.js";
 import { describeError } from "./describe-error.js";
 import { relayBatch, type ClaimedSignal, type SendResult } from "./outbox-claims.js";
@@ -34,6 +38,7 @@ export interface OutboxRelayOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** Permanent failures (not unavailability) after which a row is dead-lettered. */
   maxAttempts?: number;
+  metrics?: Metrics;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 10;
@@ -79,7 +84,33 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return delay * (0.8 + Math.random() * 0.4);
   };
 
-  const sendOne = async (row: ClaimedSignal): Promise<SendResult> => {
+  // Each send continues the trace of the delivery that enqueued the row; the Temporal
+  // client's interceptor carries it on into the workflow.
+  const sendOne = (row: ClaimedSignal): Promise<SendResult> =>
+    withSpan(
+      "outbox relay",
+      {
+        kind: SpanKind.PRODUCER,
+        parent: contextFromTraceParent(row.traceParent),
+        attributes: {
+          "temporal.workflow_id": row.workflowId,
+          "temporal.workflow_type": row.workflowType,
+          "temporal.signal": row.signalName,
+          "hangar.outbox.attempts": row.attempts,
+          ...(row.deliveryGuid === null ? {} : { "github.delivery": row.deliveryGuid }),
+        },
+      },
+      async (span) => {
+        const result = await send(row);
+        span.setAttribute("hangar.outbox.result", result.kind);
+        if (result.kind === "failed" || result.kind === "dead-lettered") {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: result.kind });
+        }
+        return result;
+      },
+    );
+
+  const send = async (row: ClaimedSignal): Promise<SendResult> => {
     try {
       await client.withDeadline(Date.now() + sendTimeoutMs, () =>
         client.workflow.signalWithStart<Workflow, [unknown]>(row.workflowType, {
@@ -124,6 +155,14 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     stats.dropped(dropped);
     stats.failed(failed.length);
     stats.deadLettered(round.deadLetters.length);
+    if (options.metrics) {
+      recordRelayRound(options.metrics, {
+        sentLatenciesMs: sent,
+        dropped: dropped.length,
+        failed: failed.length,
+        deadLettered: round.deadLetters.length,
+      });
+    }
     const maxLatencyMs = Math.round(Math.max(0, ...sent));
     logger.debug(
       { claimed: round.claimed, sent: sent.length, dropped: dropped.length, maxLatencyMs },
@@ -173,7 +212,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       wokenWhileDraining = true;
       return;
     }
-    draining = drain().finally(() => {
+    // Rounds belong to no request: without the root context, a drain woken inside a
+    // delivery's span would log every later round under that delivery's trace.
+    draining = context.with(ROOT_CONTEXT, drain).finally(() => {
       draining = undefined;
     });
   };

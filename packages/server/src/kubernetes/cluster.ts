@@ -9,6 +9,8 @@ import {
   type V1Node,
   type V1Pod,
 } from "@kubernetes/client-node";
+import { SpanKind, type Span } from "@opentelemetry/api";
+import { withSpan } from "../observability/tracing-context.js";
 
 // The one place Hangar talks to the Kubernetes API. Everything above it deals
 // in object specs from the builders; everything here is transport, plus the
@@ -87,7 +89,7 @@ export function createCluster(
   const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
   const core = kubeConfig.makeApiClient(CoreV1Api);
 
-  return {
+  return traced({
     async apply<T extends KubernetesObject>(object: T): Promise<T> {
       // managedFields in the body would be read as a claim on them; builders never set
       // them, but an object read back and re-applied would carry them.
@@ -192,6 +194,61 @@ export function createCluster(
       } while (continueToken !== undefined);
       return items;
     },
+  });
+}
+
+/**
+ * A span per API call: verb, kind, namespace and name, never bodies (Secrets hold JIT
+ * configs and registry credentials).
+ */
+function traced(cluster: KubernetesCluster): KubernetesCluster {
+  const span = <T>(
+    verb: string,
+    kind: string | undefined,
+    target: { namespace?: string | undefined; name?: string | undefined },
+    run: (span: Span) => Promise<T>,
+  ): Promise<T> =>
+    withSpan(
+      `Kubernetes ${verb} ${kind ?? "object"}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          "k8s.verb": verb,
+          "k8s.kind": kind ?? "object",
+          ...(target.namespace === undefined ? {} : { "k8s.namespace.name": target.namespace }),
+          ...(target.name === undefined ? {} : { "k8s.object.name": target.name }),
+        },
+      },
+      run,
+    );
+  const of = (object: KubernetesObject) => ({
+    namespace: object.metadata?.namespace,
+    name: object.metadata?.name,
+  });
+  return {
+    apply: (object) => span("apply", object.kind, of(object), () => cluster.apply(object)),
+    create: (object) =>
+      span("create", object.kind, of(object), async (s) => {
+        const outcome = await cluster.create(object);
+        s.setAttribute("k8s.result", outcome.result);
+        return outcome;
+      }),
+    delete: (ref, options) =>
+      span("delete", ref.kind, ref, async (s) => {
+        const outcome = await cluster.delete(ref, options);
+        s.setAttribute("k8s.result", outcome);
+        return outcome;
+      }),
+    readPod: (namespace, name) =>
+      span("get", "Pod", { namespace, name }, () => cluster.readPod(namespace, name)),
+    listPods: (options) =>
+      span("list", "Pod", { namespace: options.namespace }, () => cluster.listPods(options)),
+    readNamespace: (name) => span("get", "Namespace", { name }, () => cluster.readNamespace(name)),
+    readNode: (name) => span("get", "Node", { name }, () => cluster.readNode(name)),
+    list: (apiVersion, kind, options) =>
+      span("list", kind, { namespace: options.namespace }, () =>
+        cluster.list(apiVersion, kind, options),
+      ),
   };
 }
 

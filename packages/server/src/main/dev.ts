@@ -3,12 +3,16 @@ import type { SelfCheckResult } from "../activities/self-check.js";
 import type { Config } from "../config/types.js";
 import { loadKubeConfig } from "../kubernetes/cluster.js";
 import type { Logger } from "../observability/logger.js";
+import { createMetrics } from "../observability/metrics.js";
+import { startTracing } from "../observability/tracing.js";
 import { createDatabase } from "../storage/database.js";
 import { migrate } from "../storage/migrate.js";
 import { redeliveryWorkflow } from "../workflows/redelivery.js";
 import { selfCheckWorkflow } from "../workflows/self-check.js";
 import { runDemo, type DemoReport } from "./demo.js";
 import { connectGitHub } from "./github.js";
+import { apiSettings, startApi } from "./api.js";
+import { renewDemoToken } from "./demo-token.js";
 import { startIntake } from "./intake.js";
 import { installTemporalRuntime } from "./temporal-runtime.js";
 import { startWorker } from "./worker.js";
@@ -16,6 +20,15 @@ import { startWorker } from "./worker.js";
 export interface RunningDev {
   selfCheck: SelfCheckResult;
   intakeUrl: string;
+  /** Base URL of the Connect API. */
+  apiUrl: string;
+  /**
+   * An owner token of the demo workspace, made by this start (the previous one is
+   * revoked): the only time it can be shown, since only its hash is stored.
+   */
+  demoApi: { token: string; workspaceId: string } | undefined;
+  /** Prometheus /metrics of this process (every role's metrics, one registry). */
+  metricsUrl: string | undefined;
   /** Base URL of the built-in GitHub simulator, when it stands in for GitHub. */
   simulatorUrl: string | undefined;
   /** What the demo traffic did (simulator only). */
@@ -67,6 +80,12 @@ export async function startDev(
     for (const stop of stack.splice(0).reverse()) await stop().catch(() => undefined);
   };
   try {
+    const tracing = startTracing({
+      serviceName: `hangar-${config.role}`,
+      otlpEndpoint: config.tracing.enabled ? config.tracing.otlpEndpoint : undefined,
+    });
+    // First in, so last out: what the other roles recorded while stopping is flushed too.
+    stack.push(() => tracing.shutdown());
     const database = createDatabase(config.database.url.reveal(), {
       max: config.database.poolMax,
     });
@@ -79,13 +98,24 @@ export async function startDev(
     stack.push(() => github.close());
     const connection = await Connection.connect({ address: config.temporal.address });
     stack.push(() => connection.close());
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const client = new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      interceptors: tracing.clientInterceptors(),
+    });
+    // One registry for the process: the roles below count into it and share its listener.
+    const metrics = {
+      metrics: createMetrics(config.metrics),
+      listen: { host: config.http.host, port: config.http.metricsPort },
+    };
     const worker = await startWorker({
       config: kubernetes ? config : { ...config, kubernetes: undefined },
       db: database.db,
       logger: logger.child({ subsystem: "worker" }),
       github: github.app,
       temporalClient: client,
+      metrics,
+      tracing,
     });
     stack.push(() => worker.stop());
     const intake = await startIntake({
@@ -102,8 +132,17 @@ export async function startDev(
         maxAttempts: config.outbox.maxAttempts,
         ...(options.embeddedDatabase ? { pollIntervalMs: 250 } : {}),
       },
+      metrics,
     });
     stack.push(() => intake.stop());
+    const api = await startApi({
+      db: database.db,
+      temporalClient: client,
+      taskQueue: config.temporal.taskQueue,
+      logger,
+      ...apiSettings(config),
+    });
+    stack.push(() => api.stop());
 
     // One reconciler per namespace: GitHub never retries a failed delivery by itself.
     await client.workflow.start(redeliveryWorkflow, {
@@ -133,19 +172,24 @@ export async function startDev(
       });
       logger.info({ demo }, "demo traffic processed");
     }
+    const demoToken = github.simulator ? await renewDemoToken(database.db) : undefined;
     return {
       selfCheck,
       intakeUrl: intake.url,
+      apiUrl: api.url,
+      demoApi: demoToken,
+      metricsUrl: intake.metricsUrl ?? worker.metricsUrl,
       simulatorUrl: github.simulator?.url,
       demo,
       roles: {
         running: [
           "intake",
+          "api",
           "worker",
           "redelivery reconciler",
           ...(github.simulator ? ["github-simulator"] : []),
         ],
-        notBuiltYet: ["api", "dashboard"],
+        notBuiltYet: [],
       },
       done: worker.done,
       stop: stopAll,

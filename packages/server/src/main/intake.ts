@@ -9,6 +9,12 @@ import { listenForOutbox } from "../intake/outbox-listener.js";
 import { createOutboxRelay, type OutboxRelay } from "../intake/outbox-relay.js";
 import { createSignatureVerifier } from "../intake/signature.js";
 import type { Logger } from "../observability/logger.js";
+import { registerOutboxGauges } from "../observability/metrics-intake.js";
+import {
+  serveMetrics,
+  type MetricsServer,
+  type RoleMetrics,
+} from "../observability/metrics-server.js";
 import type { Database } from "../storage/schema.js";
 
 export interface IntakeDeps {
@@ -33,10 +39,14 @@ export interface IntakeDeps {
   relay?: false | { batchSize?: number; pollIntervalMs?: number; maxAttempts?: number };
   /** How often old deliveries are pruned; 0 disables pruning in this process. */
   pruneIntervalMs?: number;
+  /** Deliveries, relay rounds and the outbox's depth, served on the metrics port. */
+  metrics?: RoleMetrics;
 }
 
 export interface RunningIntake {
   url: string;
+  /** Where /metrics is served, when this role serves it. */
+  metricsUrl: string | undefined;
   relay: OutboxRelay | undefined;
   stop(): Promise<void>;
 }
@@ -56,6 +66,7 @@ export async function startIntake(deps: IntakeDeps): Promise<RunningIntake> {
     isHangarJob: deps.isHangarJob ?? createLabelMatcher(deps.db, { ttlMs: 5_000 }),
     logger,
     maxBodyBytes: deps.maxBodyBytes,
+    ...(deps.metrics ? { metrics: deps.metrics.metrics } : {}),
   });
 
   const relay =
@@ -66,8 +77,10 @@ export async function startIntake(deps: IntakeDeps): Promise<RunningIntake> {
           temporal: { client: deps.temporalClient, taskQueue: deps.taskQueue },
           logger: deps.logger.child({ subsystem: "outbox-relay" }),
           ...(deps.pool ? { wakeUps: listenForOutbox(deps.pool, logger) } : {}),
+          ...(deps.metrics ? { metrics: deps.metrics.metrics } : {}),
           ...deps.relay,
         });
+  if (deps.metrics) registerOutboxGauges(deps.metrics.metrics, deps.db);
 
   const pruneIntervalMs = deps.pruneIntervalMs ?? 60 * 60 * 1000;
   const prune = async (): Promise<void> => {
@@ -81,13 +94,18 @@ export async function startIntake(deps: IntakeDeps): Promise<RunningIntake> {
   const pruneTimer =
     pruneIntervalMs > 0 ? setInterval(() => void prune(), pruneIntervalMs) : undefined;
 
+  let metricsServer: MetricsServer | undefined;
   try {
+    const listen = deps.metrics?.listen;
+    if (deps.metrics && listen)
+      metricsServer = await serveMetrics(deps.metrics.metrics, listen, logger);
     await relay?.start();
     await app.listen({ host: deps.host, port: deps.port });
   } catch (error) {
     clearInterval(pruneTimer);
     await relay?.stop();
     await app.close();
+    await metricsServer?.stop();
     throw error;
   }
   const address = app.server.address();
@@ -98,12 +116,14 @@ export async function startIntake(deps: IntakeDeps): Promise<RunningIntake> {
 
   return {
     url,
+    metricsUrl: metricsServer?.url,
     relay,
     async stop() {
       clearInterval(pruneTimer);
       // HTTP first, so nothing is accepted that the relay would then leave behind.
       await app.close();
       await relay?.stop();
+      await metricsServer?.stop();
     },
   };
 }

@@ -23,6 +23,7 @@ import type { RunnerTimings } from "../domain/runner-pool.js";
 import type { GitHubApp } from "../github/types.js";
 import type { Cluster, KubernetesCluster } from "../kubernetes/cluster.js";
 import type { Logger } from "../observability/logger.js";
+import type { RunnerMetrics } from "../observability/metrics-runners.js";
 import type { Database } from "../storage/schema.js";
 import type { runnerSweepWorkflow } from "../workflows/runner-sweep.js";
 import type { tenancyConvergenceWorkflow } from "../workflows/tenancy-convergence.js";
@@ -51,8 +52,10 @@ export function createRunnerActivities(deps: {
   timings?: Partial<RunnerTimings>;
   pods?: RunnerPodOptions;
   tenancy?: InstallationTenancy;
+  metrics?: RunnerMetrics;
 }) {
   const { db, github, cluster, logger } = deps;
+  const metrics = deps.metrics === undefined ? {} : { metrics: deps.metrics };
   const runnerSide = createPoolRunnerSide({
     db,
     temporal: deps.temporal,
@@ -63,20 +66,28 @@ export function createRunnerActivities(deps: {
   return {
     ...createRunnerSideActivities({ runnerSide }),
     ...createRunnerPoolActivities({ db, ...(deps.timings ? { timings: deps.timings } : {}) }),
-    ...createRunnerInstanceActivities({ db }),
+    ...createRunnerInstanceActivities({ db, ...metrics }),
     ...createRunnerRerunActivities({ db, github }),
     ...createRunnerLaunchActivities({
       db,
       github,
       cluster,
       ...(deps.pods === undefined ? {} : { pods: deps.pods }),
+      ...metrics,
     }),
     ...createRunnerObserveActivities({
       github,
       cluster,
       logger: logger.child({ subsystem: "runner-observe" }),
     }),
-    ...createRunnerSweepActivities({ db, github, cluster, temporal: deps.temporal, logger }),
+    ...createRunnerSweepActivities({
+      db,
+      github,
+      cluster,
+      temporal: deps.temporal,
+      logger,
+      ...metrics,
+    }),
   };
 }
 

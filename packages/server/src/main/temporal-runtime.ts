@@ -1,4 +1,5 @@
 import { DefaultLogger, Runtime, type LogLevel as TemporalLogLevel } from "@temporalio/worker";
+import { workflowFields } from "../observability/log-correlation.js";
 import type { Logger } from "../observability/logger.js";
 
 const pinoLevel = {
@@ -20,7 +21,12 @@ export function installTemporalRuntime(logger: Logger): void {
   const level: TemporalLogLevel = logger.isLevelEnabled("debug") ? "DEBUG" : "WARN";
   Runtime.install({
     logger: new DefaultLogger(level, (entry) => {
-      sdk[pinoLevel[entry.level]](entry.meta ?? {}, entry.message);
+      const meta: Record<string, unknown> = entry.meta ?? {};
+      // Workflow code logs through the SDK, outside any async context a mixin could read.
+      const workflowId = meta["workflowId"];
+      const fields =
+        typeof workflowId === "string" ? { ...meta, ...workflowFields(workflowId) } : meta;
+      sdk[pinoLevel[entry.level]](fields, entry.message);
     }),
   });
 }

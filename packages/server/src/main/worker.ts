@@ -17,6 +17,10 @@ import type { GitHubApp } from "../github/types.js";
 import { createCluster, loadKubeConfig, type KubernetesCluster } from "../kubernetes/cluster.js";
 import type { Config } from "../config/types.js";
 import type { Logger } from "../observability/logger.js";
+import type { Tracing } from "../observability/tracing.js";
+import { registerGitHubGauges } from "../observability/metrics-github.js";
+import { createRunnerMetrics, registerRunnerGauges } from "../observability/metrics-runners.js";
+import { serveMetrics, type RoleMetrics } from "../observability/metrics-server.js";
 import type { Database } from "../storage/schema.js";
 import { workflowsPath } from "../workflow-bundle.js";
 import {
@@ -33,6 +37,8 @@ const MAX_CONCURRENT_ACTIVITIES = 2_000;
 
 export interface RunningWorker {
   identity: string;
+  /** Where /metrics is served, when this role serves it. */
+  metricsUrl: string | undefined;
   /** Resolves when the worker stops; rejects if it crashes. */
   done: Promise<void>;
   stop(): Promise<void>;
@@ -51,6 +57,7 @@ export async function connectTemporalWorker(
 
 async function connectTemporalClient(
   config: Pick<Config, "temporal">,
+  tracing: Tracing | undefined,
 ): Promise<{ client: Client; connection: Connection }> {
   const apiKey = config.temporal.apiKey?.reveal();
   const connection = await Connection.connect({
@@ -58,7 +65,11 @@ async function connectTemporalClient(
     tls: config.temporal.tls,
     ...(apiKey ? { apiKey } : {}),
   });
-  return { client: new Client({ connection, namespace: config.temporal.namespace }), connection };
+  const interceptors = tracing?.clientInterceptors() ?? {};
+  return {
+    client: new Client({ connection, namespace: config.temporal.namespace, interceptors }),
+    connection,
+  };
 }
 
 /**
@@ -70,7 +81,8 @@ export async function startWorker(deps: {
    * Without `kubernetes` (and no `cluster`) runner provisioning is off and job demand
    * is only logged, for processes that exercise the event pipeline alone.
    */
-  config: Pick<Config, "temporal"> & Partial<Pick<Config, "kubernetes" | "runners" | "encryption">>;
+  config: Pick<Config, "temporal"> &
+    Partial<Pick<Config, "kubernetes" | "runners" | "encryption" | "billing">>;
   db: Kysely<Database>;
   logger: Logger;
   /** The GitHub App (or the simulator's); null leaves GitHub-backed activities failing. */
@@ -85,8 +97,18 @@ export async function startWorker(deps: {
   runnerTimings?: Partial<RunnerTimings>;
   /** False: do not start the runner sweep (tests sharing a Temporal namespace). */
   runnerSweep?: boolean;
+  /** Runner and job metrics (events counted here, fleet gauges read at scrape time). */
+  metrics?: RoleMetrics;
+  /** Workflow and activity spans, and trace propagation through its own client. */
+  tracing?: Tracing;
 }): Promise<RunningWorker> {
   const { config, db, logger, github } = deps;
+  const metrics = deps.metrics?.metrics;
+  const runnerMetrics = metrics === undefined ? undefined : createRunnerMetrics(metrics, db);
+  if (metrics !== undefined) {
+    registerRunnerGauges(metrics, db);
+    if (github !== null) registerGitHubGauges(metrics, github);
+  }
   const identity = `${hostname()}-${process.pid}`;
   const connection = await connectTemporalWorker(config);
   const { kubernetes, encryption } = config;
@@ -96,7 +118,7 @@ export async function startWorker(deps: {
   const ownClient =
     cluster === null || deps.temporalClient !== undefined
       ? null
-      : await connectTemporalClient(config);
+      : await connectTemporalClient(config, deps.tracing);
   const temporalClient = deps.temporalClient ?? ownClient?.client ?? null;
   const runnerTimings: Partial<RunnerTimings> = {
     ...(config.runners === undefined ? {} : runnerTimingsFrom({ runners: config.runners })),
@@ -112,6 +134,7 @@ export async function startWorker(deps: {
           temporal: temporalClient,
           taskQueue: config.temporal.taskQueue,
           logger,
+          ...(runnerMetrics ? { metrics: runnerMetrics } : {}),
           timings: runnerTimings,
           pods: kubernetes === undefined ? {} : podOptionsFrom({ kubernetes }),
           // Without the encryption keys there is no tenancy to run; installations are
@@ -129,6 +152,7 @@ export async function startWorker(deps: {
           tenancy: workspaceTenancyFrom({ config: { kubernetes, encryption }, db, cluster }),
           cluster,
           logger,
+          ...(runnerMetrics ? { metrics: runnerMetrics } : {}),
         });
   const worker = await Worker.create({
     connection,
@@ -136,6 +160,7 @@ export async function startWorker(deps: {
     taskQueue: config.temporal.taskQueue,
     identity,
     workflowsPath,
+    ...deps.tracing?.workerOptions(),
     // Every live runner holds one activity for as long as it lives (a heartbeating
     // watch that mostly sleeps), so the SDK's default of 100 would let a few hundred
     // runners starve every other activity. Database work is bounded by its pool anyway.
@@ -143,9 +168,14 @@ export async function startWorker(deps: {
     activities: {
       ...createSelfCheckActivities({ db, workerIdentity: identity }),
       ...createInstallationActivities({ db, github }),
-      ...createJobActivities({ db, github, settings: deps.jobSettings }),
+      ...createJobActivities({
+        db,
+        github,
+        settings: deps.jobSettings,
+        ...(runnerMetrics ? { metrics: runnerMetrics } : {}),
+      }),
       ...createWorkflowFileActivities({ db, github }),
-      ...createUsageActivities({ db }),
+      ...createUsageActivities({ db, ...config.billing }),
       ...createRunActivities({ db }),
       ...createRedeliveryActivities({ db, github }),
       ...runnerActivities,
@@ -157,6 +187,15 @@ export async function startWorker(deps: {
     await ownClient?.connection.close();
   });
   logger.info({ taskQueue: config.temporal.taskQueue, identity }, "worker polling");
+  const listen = deps.metrics?.listen;
+  const metricsServer =
+    metrics === undefined || listen === undefined
+      ? undefined
+      : await serveMetrics(metrics, listen, logger).catch(async (error: unknown) => {
+          if (worker.getState() === "RUNNING") worker.shutdown();
+          await done.catch(() => undefined);
+          throw error;
+        });
   // Pools of configurations that keep idle runners must run before any job asks for one.
   if (temporalClient !== null && cluster !== null) {
     await startStandingRunnerPools(db, temporalClient, config.temporal.taskQueue).catch(
@@ -181,10 +220,15 @@ export async function startWorker(deps: {
   }
   return {
     identity,
+    metricsUrl: metricsServer?.url,
     done,
     async stop() {
       if (worker.getState() === "RUNNING") worker.shutdown();
-      await done;
+      try {
+        await done;
+      } finally {
+        await metricsServer?.stop();
+      }
     },
   };
 }

@@ -99,6 +99,20 @@ describe("secret scrubbing", () => {
     expect(lines[1]).toContain("first-secret-value [redacted]");
   });
 
+  it.each([
+    ["an installation token", "ghs_16C7e42F292c6912E7710c838347Ae178B4a"],
+    ["an API token", "hgr_0123456789abcdefghijABCDEFGHIJ-_0123456"],
+    [
+      "a JWT",
+      "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiIxMjM0NSIsImV4cCI6MTcwMDAwMDAwMH0.c2lnbmF0dXJl",
+    ],
+  ])("removes %s by its shape, with no secrets configured", (_name, credential) => {
+    const { logger, lines } = memoryLogger();
+    logger.info({ note: `sent Bearer ${credential}` }, `request failed: ${credential}`);
+    expect(lines[0]).not.toContain(credential);
+    expect(lines[0]).toContain("Bearer [redacted]");
+  });
+
   it("ignores values too short to scrub safely", () => {
     const { logger, entries } = memoryLogger({ secrets: () => ["info"] });
     logger.info("info stays");

@@ -1,4 +1,5 @@
 import pino from "pino";
+import { logCorrelation } from "./log-correlation.js";
 
 // The one logger module: every subsystem gets a child of the logger main/
 // builds here, so redaction is configured once and cannot be forgotten.
@@ -58,6 +59,12 @@ const sensitiveKeys = [
   "apiKey",
   "encryptionKey",
   "connectionString",
+  "jwt",
+  "installationToken",
+  "access_token",
+  "refresh_token",
+  "jit_config",
+  "apiToken",
 ];
 
 export const redactedPaths: readonly string[] = sensitiveKeys.flatMap((key) => {
@@ -67,6 +74,17 @@ export const redactedPaths: readonly string[] = sensitiveKeys.flatMap((key) => {
   return [top, `*${segment}`, `*.*${segment}`, `*.*.*${segment}`];
 });
 
+/**
+ * Credentials recognisable by their shape, scrubbed from every line wherever they
+ * appear (a field no redaction path names, an error message quoting a request):
+ * GitHub's tokens (installation `ghs_`, user `ghu_`, OAuth `gho_`, personal `ghp_`,
+ * refresh `ghr_`, fine-grained `github_pat_`), Hangar's API tokens (`hgr_`) and JWTs
+ * such as the App's. JIT configs and keys have no such shape: field redaction and
+ * the configured secrets cover those.
+ */
+const CREDENTIAL_SHAPES =
+  /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|hgr_[\w-]{20,}|eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]+)/g;
+
 /** A minimum length, so that scrubbing "abc" does not shred ordinary words. */
 const MIN_SCRUBBED_LENGTH = 8;
 
@@ -74,7 +92,7 @@ export function createLogger(options: LoggerOptions): Logger {
   let destination = options.destination ?? pino.destination(1);
   if (options.pretty === true) destination = prettyPrinting(destination);
   // Wrapped last so it runs first, on the JSON line, whatever the output format.
-  if (options.secrets !== undefined) destination = scrubbing(destination, options.secrets);
+  destination = scrubbing(destination, options.secrets ?? noSecrets);
   return pino(
     {
       level: options.level,
@@ -83,22 +101,25 @@ export function createLogger(options: LoggerOptions): Logger {
       // Level names, not numbers: log collectors and people both read "warn".
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: [...redactedPaths], censor: REDACTED },
+      // trace_id, span_id, workflow_id and job_id from the async context of each call.
+      mixin: logCorrelation,
     },
     destination,
   );
 }
 
 /**
- * Replaces each known secret in a finished line. A secret inside a JSON
- * string is escaped (a PEM key's newlines become `\n`), so both spellings are
- * searched for; longer secrets go first so one containing another is removed
- * whole.
+ * Replaces credential-shaped tokens and each known secret in a finished line. A
+ * secret inside a JSON string is escaped (a PEM key's newlines become `\n`), so both
+ * spellings are searched for; longer secrets go first so one containing another is
+ * removed whole.
  */
 function scrubbing(target: LogDestination, secrets: () => readonly string[]): LogDestination {
   let lastSecrets: readonly string[] = [];
   let needles: string[] = [];
   return {
-    write(line: string) {
+    write(finished: string) {
+      const line = finished.replace(CREDENTIAL_SHAPES, REDACTED);
       const current = secrets();
       if (current.length === 0) {
         target.write(line);
@@ -119,6 +140,8 @@ function scrubbing(target: LogDestination, secrets: () => readonly string[]): Lo
     },
   };
 }
+
+const noSecrets = (): readonly string[] => [];
 
 function sameValues(a: readonly string[], b: readonly string[]): boolean {
   return a === b || (a.length === b.length && a.every((value, i) => value === b[i]));

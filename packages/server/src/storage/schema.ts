@@ -10,6 +10,7 @@ import type {
   UsageEventsTable,
   WorkflowRunsTable,
 } from "./schema/jobs.js";
+import type { RunnerInfraDailyTable, RunnerInfraUsageTable } from "./schema/runner-infra.js";
 import type {
   RegistryCredentialsTable,
   RunnerInstancesTable,
@@ -49,6 +50,8 @@ export interface Database {
   jobs: JobsTable;
   usage_events: UsageEventsTable;
   usage_daily: UsageDailyTable;
+  runner_infra_usage: RunnerInfraUsageTable;
+  runner_infra_daily: RunnerInfraDailyTable;
   webhook_deliveries: WebhookDeliveriesTable;
   signal_outbox: SignalOutboxTable;
   audit_log: AuditLogTable;

@@ -157,6 +157,7 @@ export function usageEvent(
     offering_id: tenant.offeringId,
     github_repository_id: tenant.repositoryId,
     billable_minutes: 3,
+    billable_seconds: 180,
     unit_price: "0.008000",
     amount: "0.024000",
     currency: "USD",

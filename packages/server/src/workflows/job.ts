@@ -5,6 +5,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
 } from "@temporalio/workflow";
 import { decideJobEvent, jobEventStatus, type JobProgress } from "../domain/job-state.js";
@@ -26,7 +27,23 @@ export const HOLD_DEPLOYMENT_DEMAND = "hold-deployment-demand";
 
 export const jobEventSignal = defineSignal<[JobEventArgs]>(jobSignals.jobEvent);
 
+/**
+ * Marks runs that take the steps between a job's first event and its demand (settings,
+ * resolution, record, demand) as local activities, run by the worker inside the workflow
+ * task instead of each a trip through Temporal, and that send queued demand alongside the
+ * record rather than after it. Runs recorded before that replay as they ran.
+ */
+export const LOCAL_JOB_STEPS = "local-job-steps";
+
 const activities = proxyActivities<JobActivities & UsageActivities & RunnerSideActivities>({
+  startToCloseTimeout: "30 seconds",
+  retry: { initialInterval: "1 second", maximumInterval: "1 minute" },
+});
+
+// The same short PostgreSQL and signal steps, run in the worker holding the workflow task.
+// A worker that dies meanwhile loses the task, and the next one runs them again: each is
+// idempotent (keyed by the job id, guarded by the forward-only rank).
+const local = proxyLocalActivities<JobActivities & RunnerSideActivities>({
   startToCloseTimeout: "30 seconds",
   retry: { initialInterval: "1 second", maximumInterval: "1 minute" },
 });
@@ -58,8 +75,11 @@ export async function jobWorkflow(): Promise<JobWorkflowResult> {
   const first = inbox[0]?.event;
   if (first === undefined) throw new Error("job workflow woke without an event");
 
-  const settings = await activities.getJobSettings();
-  const resolution = await activities.resolveJob(first);
+  const fast = patched(LOCAL_JOB_STEPS);
+  const steps = fast ? local : activities;
+  const [settings, resolution] = fast
+    ? await Promise.all([local.getJobSettings(), local.resolveJob(first)])
+    : [await activities.getJobSettings(), await activities.resolveJob(first)];
   if (resolution.kind === "ignored") return { outcome: "ignored", reason: resolution.reason };
   const { runnerId, workspaceId } = resolution;
   if (resolution.storedStatus === "completed") {
@@ -75,14 +95,33 @@ export async function jobWorkflow(): Promise<JobWorkflowResult> {
       hasDeployment: event.hasDeployment && patched(HOLD_DEPLOYMENT_DEMAND),
       current,
     });
-    if (decision.record) await activities.recordJobEvent({ event, runnerId, workspaceId });
-    if (decision.demand !== null) {
-      await activities.signalJobDemand({
-        installationId: event.installationId,
-        jobId: event.id,
-        labels: event.labels,
-        kind: decision.demand,
-      });
+    const record = () => steps.recordJobEvent({ event, runnerId, workspaceId });
+    // Once the pool has heard the job started, it has left the pool's queue: finished
+    // would tell it nothing, and every signal to the one pool workflow is a wait in a burst.
+    const demand =
+      fast && decision.demand === "finished" && progress.demandSent.includes("started")
+        ? null
+        : decision.demand;
+    if (fast && demand === "queued") {
+      // Queued demand needs nothing from the row (the pool is the resolved one), so it
+      // goes out with the record: a worker lost between the two runs both again, and
+      // the pool keys demand by job id.
+      const queued = { installationId: event.installationId, jobId: event.id };
+      await Promise.all([
+        decision.record ? record() : Promise.resolve(false),
+        local.signalJobDemand({ ...queued, labels: event.labels, kind: demand, runnerId }),
+      ]);
+    } else {
+      if (decision.record) await record();
+      if (demand !== null) {
+        // Started and finished demand read the row just written (which runner took it).
+        await steps.signalJobDemand({
+          installationId: event.installationId,
+          jobId: event.id,
+          labels: event.labels,
+          kind: demand,
+        });
+      }
     }
     progress = decision.next;
     if (decision.check) {

@@ -5,7 +5,9 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
 } from "@temporalio/workflow";
@@ -42,7 +44,29 @@ export type RunnerInstanceInput = {
   timings: RunnerTimings;
 };
 
+/**
+ * Marks runs that admit themselves in a local activity (in the worker holding the
+ * workflow task, so the launch is scheduled in the instance's first workflow task rather
+ * than after a trip through Temporal). Runs recorded before that replay as they ran.
+ */
+export const LOCAL_ADMISSION = "local-admission";
+
+/**
+ * Marks runs that do not report `busy` to the pool when the pool itself told them their
+ * job: it counted the runner busy when it did (runner-pool-book.ts), and in a burst every
+ * signal more to the one pool workflow is one more wait for it. Runs recorded before that
+ * reported it, and replay as they ran.
+ */
+export const QUIET_ASSIGNED_BUSY = "quiet-assigned-busy";
+
 const records = proxyActivities<RunnerInstanceActivities>({
+  startToCloseTimeout: "30 seconds",
+  retry: { initialInterval: "1 second", maximumInterval: "30 seconds" },
+});
+
+// Admission is one transaction keyed by the instance's name: a worker that dies while it
+// runs loses the workflow task, and the next one admits the same name again (as it is).
+const admitting = proxyLocalActivities<Pick<RunnerInstanceActivities, "admitRunnerInstance">>({
   startToCloseTimeout: "30 seconds",
   retry: { initialInterval: "1 second", maximumInterval: "30 seconds" },
 });
@@ -90,8 +114,9 @@ export async function runnerInstanceWorkflow(input: RunnerInstanceInput): Promis
 
   // Not cancellable: a row written by an admission whose answer was lost to a
   // cancellation would never be finished.
+  const admit = patched(LOCAL_ADMISSION) ? admitting : records;
   const admission = await CancellationScope.nonCancellable(() =>
-    records.admitRunnerInstance({ runnerId: input.runnerId, instanceName: input.instanceName }),
+    admit.admitRunnerInstance({ runnerId: input.runnerId, instanceName: input.instanceName }),
   );
   if (admission.kind === "refused") {
     const outcome: InstanceOutcome = { kind: "refused", reason: admission.reason };
@@ -243,7 +268,10 @@ async function busy(
     state: "busy",
     jobId: signals.jobId,
   });
-  await report(input, { name: spec.instanceName, event: "busy", jobId: signals.jobId });
+  // Only the pool sets the job id (instanceAssignedSignal): it knows already.
+  if (signals.jobId === null || !patched(QUIET_ASSIGNED_BUSY)) {
+    await report(input, { name: spec.instanceName, event: "busy", jobId: signals.jobId });
+  }
   for (;;) {
     const seen = await watch("end", null);
     switch (seen.kind) {

@@ -126,82 +126,113 @@ describe("runner pool", () => {
     );
   });
 
-  it("keeps two idle runners through a burst and after it, and drains when deleted", async () => {
-    const runnerId = await h.addRunner({ name: "hangar-warm", minIdle: 2, maxRunners: 10 });
-    // A configuration with a minimum runs its pool before any job asks. This pool
-    // continues as new every few evaluations: its instances and queue carry over.
-    await h.startPool(runnerId, { maxHistoryEvents: 80 });
-    const pool = h.isolated.client.workflow.getHandle(workflowIds.runnerPool(runnerId));
-    const firstRunId = (await pool.describe()).runId;
-    const idleRows = async (count: number) => {
-      const rows = (await h.instances(runnerId)).filter((i) => i.state === "idle");
-      return rows.length === count ? rows : undefined;
-    };
-    const warm = await eventually("two idle runners", () => idleRows(2), 60_000);
-    const online = await h.githubRunners("hangar-warm");
-    expect(online.filter((r) => r.status === "online" && !r.busy)).toHaveLength(2);
+  it(
+    "keeps two idle runners through a burst and after it, none while suspended, and drains when deleted",
+    { timeout: 300_000 },
+    async () => {
+      const runnerId = await h.addRunner({ name: "hangar-warm", minIdle: 2, maxRunners: 10 });
+      // A configuration with a minimum runs its pool before any job asks. This pool
+      // continues as new every few evaluations: its instances and queue carry over.
+      await h.startPool(runnerId, { maxHistoryEvents: 80 });
+      const pool = h.isolated.client.workflow.getHandle(workflowIds.runnerPool(runnerId));
+      const firstRunId = (await pool.describe()).runId;
+      const idleRows = async (count: number) => {
+        const rows = (await h.instances(runnerId)).filter((i) => i.state === "idle");
+        return rows.length === count ? rows : undefined;
+      };
+      const warm = await eventually("two idle runners", () => idleRows(2), 60_000);
+      const online = await h.githubRunners("hangar-warm");
+      expect(online.filter((r) => r.status === "online" && !r.busy)).toHaveLength(2);
 
-    const jobIds = await h.queueJobs(
-      ["1", "2", "3", "4", "5"].map((n) => ({
-        name: `burst-${n}`,
-        labels: ["hangar-warm"],
-        durationMs: 1_500,
-      })),
-    );
-    const jobs = await eventually(
-      "the burst completed on GitHub",
-      async () => {
-        const found = await jobsOnGitHub(jobIds);
-        return found.every((job) => job.status === "completed") ? found : undefined;
-      },
-      60_000,
-    );
-    expect(jobs.map((job) => job.conclusion)).toEqual(jobs.map(() => "success"));
-    // The warm runners took the first jobs at once.
-    const ranOn = new Set(jobs.map((job) => job.runnerName));
-    for (const instance of warm) expect(ranOn.has(instance.name)).toBe(true);
+      const jobIds = await h.queueJobs(
+        ["1", "2", "3", "4", "5"].map((n) => ({
+          name: `burst-${n}`,
+          labels: ["hangar-warm"],
+          durationMs: 1_500,
+        })),
+      );
+      const jobs = await eventually(
+        "the burst completed on GitHub",
+        async () => {
+          const found = await jobsOnGitHub(jobIds);
+          return found.every((job) => job.status === "completed") ? found : undefined;
+        },
+        60_000,
+      );
+      expect(jobs.map((job) => job.conclusion)).toEqual(jobs.map(() => "success"));
+      // The warm runners took the first jobs at once.
+      const ranOn = new Set(jobs.map((job) => job.runnerName));
+      for (const instance of warm) expect(ranOn.has(instance.name)).toBe(true);
 
-    const after = await eventually(
-      "two idle runners again, the rest gone",
-      async () => {
-        const rows = await h.instances(runnerId);
-        const live = rows.filter((i) => !terminal.has(i.state));
-        return live.length === 2 && live.every((i) => i.state === "idle") ? rows : undefined;
-      },
-      60_000,
-    );
-    // Five jobs and two runners kept: seven at least. A job's webhook that is slower
-    // than the job itself can leave it counted for a moment after its runner is gone;
-    // the runner started for it then retires unused after the idle timeout.
-    expect(after.length).toBeGreaterThanOrEqual(7);
-    expect(after.filter((i) => i.state === "failed")).toEqual([]);
-    expect(after.filter((i) => i.github_job_id !== null)).toHaveLength(5);
-    expect(await h.pods(runnerId)).toHaveLength(2);
-    // The pool hears of each end, and of each runner going idle, just after the record
-    // is written: on a loaded machine its view can lag the rows by a moment.
-    const status = await eventually("the pool to count two idle runners", async () => {
-      const current = await h.poolStatus(runnerId);
-      const idle = current.instances.filter((i) => i.state === "idle");
-      return current.instances.length === 2 && idle.length === 2 ? current : undefined;
-    });
-    expect(status.queuedJobIds).toEqual([]);
-    expect(status.instances.map((i) => i.state)).toEqual(["idle", "idle"]);
+      const after = await eventually(
+        "two idle runners again, the rest gone",
+        async () => {
+          const rows = await h.instances(runnerId);
+          const live = rows.filter((i) => !terminal.has(i.state));
+          return live.length === 2 && live.every((i) => i.state === "idle") ? rows : undefined;
+        },
+        60_000,
+      );
+      // Five jobs and two runners kept: seven at least. A job's webhook that is slower
+      // than the job itself can leave it counted for a moment after its runner is gone;
+      // the runner started for it then retires unused after the idle timeout.
+      expect(after.length).toBeGreaterThanOrEqual(7);
+      expect(after.filter((i) => i.state === "failed")).toEqual([]);
+      expect(after.filter((i) => i.github_job_id !== null)).toHaveLength(5);
+      expect(await h.pods(runnerId)).toHaveLength(2);
+      // The pool hears of each end, and of each runner going idle, just after the record
+      // is written: on a loaded machine its view can lag the rows by a moment.
+      const status = await eventually("the pool to count two idle runners", async () => {
+        const current = await h.poolStatus(runnerId);
+        const idle = current.instances.filter((i) => i.state === "idle");
+        return current.instances.length === 2 && idle.length === 2 ? current : undefined;
+      });
+      expect(status.queuedJobIds).toEqual([]);
+      expect(status.instances.map((i) => i.state)).toEqual(["idle", "idle"]);
 
-    // Deleting the configuration drains the pool: the idle runners go, then the pool ends.
-    await h.database.db
-      .updateTable("runners")
-      .set({ status: "deleting", deleted_at: new Date() })
-      .where("id", "=", runnerId)
-      .execute();
-    await h.startPool(runnerId);
-    expect((await pool.describe()).runId).not.toBe(firstRunId);
-    expect(await pool.result()).toEqual({
-      outcome: "drained",
-      reason: "the runner configuration was deleted",
-    });
-    await eventually("everything torn down", () => nothingLeft(runnerId, "hangar-warm"), 60_000);
-    await recordHistory(h.isolated.client, pool.workflowId, historiesDir, "runner-pool-min-idle");
-  });
+      // Suspended, it keeps no idle runner (an idle one would take the next job), and it
+      // keeps its two again once resumed.
+      const setStatus = async (status: "suspended" | "active" | "deleting") => {
+        await h.database.db
+          .updateTable("runners")
+          .set({ status })
+          .where("id", "=", runnerId)
+          .execute();
+        await h.startPool(runnerId);
+      };
+      const liveRows = async () =>
+        (await h.instances(runnerId)).filter((i) => !terminal.has(i.state));
+      await setStatus("suspended");
+      await eventually(
+        "no runner left while suspended",
+        async () => ((await liveRows()).length === 0 ? true : undefined),
+        60_000,
+      );
+      expect((await h.githubRunners("hangar-warm")).filter((r) => r.status === "online")).toEqual(
+        [],
+      );
+      await setStatus("active");
+      await eventually("two idle runners after resuming", () => idleRows(2), 60_000);
+
+      // Deleting the configuration drains the pool: the idle runners go, then the pool ends
+      // and the configuration is gone.
+      await setStatus("deleting");
+      expect((await pool.describe()).runId).not.toBe(firstRunId);
+      expect(await pool.result()).toEqual({
+        outcome: "drained",
+        reason: "the runner configuration was deleted",
+      });
+      await eventually("everything torn down", () => nothingLeft(runnerId, "hangar-warm"), 60_000);
+      const deleted = await h.database.db
+        .selectFrom("runners")
+        .select(["status", "deleted_at"])
+        .where("id", "=", runnerId)
+        .executeTakeFirstOrThrow();
+      expect(deleted.status).toBe("deleting");
+      expect(deleted.deleted_at).not.toBeNull();
+      await recordHistory(h.isolated.client, pool.workflowId, historiesDir, "runner-pool-min-idle");
+    },
+  );
 
   it("backs off a runner that never registers, puts its configuration in error, and recovers when it changes", async () => {
     // The local cluster has amd64 nodes only: an arm64 runner's pod is never scheduled,

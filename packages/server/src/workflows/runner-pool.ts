@@ -8,6 +8,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   startChild,
   uuid4,
@@ -60,9 +61,40 @@ export type RunnerPoolResult = { outcome: "drained"; reason: string };
  */
 export const CONCURRENT_INSTANCE_SIGNALS = "concurrent-instance-signals";
 
+/**
+ * Marks runs that read their snapshot as a local activity (in the worker holding the
+ * workflow task, so a demand signal becomes a child start in one workflow task instead of
+ * two and an activity's trip through Temporal), and that plan again while the children
+ * of an earlier plan are still being started: in a burst Temporal puts off child starts
+ * on a workflow this busy for seconds each, and a pool waiting for a whole batch started
+ * nothing meanwhile. Runs recorded before that replay as they ran.
+ */
+export const OVERLAPPING_STARTS = "overlapping-starts";
+
+/**
+ * Marks runs that leave telling an instance its job to the job's demand activity
+ * (activities/runner-demand.ts), which signals the instance after the pool: one signal
+ * less out of this workflow per job. Runs recorded before that told it themselves.
+ */
+export const ASSIGNED_BY_DEMAND = "assigned-by-demand";
+/**
+ * A paused pool (configuration suspended, installation's service off) retires its idle
+ * runners as a draining one does, and a drained deletion marks the configuration
+ * deleted. Older histories kept idle runners through a suspension and left the
+ * configuration `deleting`.
+ */
+export const PAUSE_AND_FINISH_DELETION = "pause-and-finish-deletion";
+
 const MAX_HISTORY_EVENTS = 10_000;
 
 const activities = proxyActivities<RunnerPoolActivities>({
+  startToCloseTimeout: "1 minute",
+  retry: { initialInterval: "1 second", maximumInterval: "30 seconds" },
+});
+
+// The snapshot is a few reads of PostgreSQL, safe to repeat: a worker that dies while
+// reading it loses its workflow task, and the next one reads it again.
+const local = proxyLocalActivities<Pick<RunnerPoolActivities, "readPoolSnapshot">>({
   startToCloseTimeout: "1 minute",
   retry: { initialInterval: "1 second", maximumInterval: "30 seconds" },
 });
@@ -99,6 +131,9 @@ export async function runnerPoolWorkflow(input: RunnerPoolInput): Promise<Runner
     void sent.then(() => signalling.delete(sent));
     return sent;
   };
+  // Children being started, when the loop does not wait for them; awaited only before
+  // this run ends (continue-as-new must not drop a start it has asked for).
+  const starting = new Set<Promise<void>>();
   // Work the handlers leave for the loop (handlers do not await activities).
   const pendingWork = () =>
     dirty || book.notices.halt || book.notices.healthy || book.assignments.length > 0;
@@ -115,12 +150,15 @@ export async function runnerPoolWorkflow(input: RunnerPoolInput): Promise<Runner
       await activities.markRunnerConfigurationHealthy({ runnerId });
     }
     const waitForSignals = !patched(CONCURRENT_INSTANCE_SIGNALS);
-    for (const { name, jobId } of book.assignments.splice(0)) {
+    const assignments = book.assignments.splice(0);
+    if (assignments.length > 0 && patched(ASSIGNED_BY_DEMAND)) assignments.length = 0;
+    for (const { name, jobId } of assignments) {
       const sent = notify(name, (handle) => handle.signal(instanceAssignedSignal, { jobId }));
       if (waitForSignals) await sent;
     }
 
-    const snapshot = await activities.readPoolSnapshot({
+    const overlapping = patched(OVERLAPPING_STARTS);
+    const snapshot = await (overlapping ? local : activities).readPoolSnapshot({
       runnerId,
       queuedJobIds: book.queuedJobIds(),
       instanceNames: book.names(),
@@ -129,16 +167,18 @@ export async function runnerPoolWorkflow(input: RunnerPoolInput): Promise<Runner
     book.reconcile(snapshot, now);
     const timings = book.currentTimings;
     const counted = book.planInput(now);
+    const quiet =
+      snapshot.draining || (snapshot.paused === true && patched(PAUSE_AND_FINISH_DELETION));
     const plan = planScale({
-      minIdle: snapshot.draining ? 0 : snapshot.minIdle,
+      minIdle: quiet ? 0 : snapshot.minIdle,
       maxRunners: snapshot.maxRunners,
-      queuedJobs: snapshot.draining ? 0 : counted.queuedJobs,
+      queuedJobs: quiet ? 0 : counted.queuedJobs,
       instances: counted.instances,
       quotaHeadroom: snapshot.headroom - counted.unadmitted,
       mayCreate: snapshot.unusable === null && book.startsAllowed(now),
       maxStarting: timings.maxStarting,
-      // A configuration being deleted keeps no idle runner waiting.
-      idleTimeoutMs: snapshot.draining ? 0 : timings.idleTimeoutMs,
+      // A configuration being deleted or paused keeps no idle runner waiting.
+      idleTimeoutMs: quiet ? 0 : timings.idleTimeoutMs,
       nowMs: now,
     });
     if (plan.limitedBy !== null && plan.limitedBy !== "paused") {
@@ -168,11 +208,22 @@ export async function runnerPoolWorkflow(input: RunnerPoolInput): Promise<Runner
           (error: unknown) => {
             log.warn("could not start a runner instance", { name, error: String(error) });
             book.dropped(name);
+            // Planned without it: plan again rather than wait for the timer.
+            if (overlapping) dirty = true;
           },
         ),
       );
     }
-    await Promise.all(starts);
+    if (overlapping) {
+      // The book counts them as starting already, so the next plan does not start them
+      // twice; their failures come back through book.dropped.
+      for (const start of starts) {
+        starting.add(start);
+        void start.then(() => starting.delete(start));
+      }
+    } else {
+      await Promise.all(starts);
+    }
 
     const dueReruns = book.dueReruns(now);
     if (dueReruns.length > 0) {
@@ -184,7 +235,11 @@ export async function runnerPoolWorkflow(input: RunnerPoolInput): Promise<Runner
     }
 
     if (snapshot.draining && book.size === 0 && book.pendingReruns === 0) {
+      await Promise.all(starting);
       await Promise.all(signalling);
+      if (snapshot.exists && patched(PAUSE_AND_FINISH_DELETION)) {
+        await activities.finishRunnerDeletion({ runnerId });
+      }
       return {
         outcome: "drained",
         reason: snapshot.exists ? "the runner configuration was deleted" : "no configuration",
@@ -196,6 +251,7 @@ export async function runnerPoolWorkflow(input: RunnerPoolInput): Promise<Runner
       info.continueAsNewSuggested ||
       info.historyLength > (input.maxHistoryEvents ?? MAX_HISTORY_EVENTS)
     ) {
+      await Promise.all(starting);
       await Promise.all(signalling);
       await condition(allHandlersFinished);
       return await continueAsNew<typeof runnerPoolWorkflow>({ ...input, state: book.toState() });

@@ -35,6 +35,8 @@ export interface SignalOutboxTable {
   created_at: CreatedAt;
   permanent_failures: Generated<number>;
   dead_lettered_at: Timestamp | null;
+  /** W3C traceparent of the delivery's span; the relay continues that trace. */
+  trace_parent: string | null;
 }
 
 export interface AuditLogTable {

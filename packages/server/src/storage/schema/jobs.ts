@@ -93,6 +93,7 @@ export interface UsageEventsTable {
   offering_id: string | null;
   github_repository_id: Int8;
   billable_minutes: number;
+  billable_seconds: number;
   unit_price: Numeric;
   amount: Numeric;
   currency: string;
@@ -108,6 +109,7 @@ export interface UsageDailyTable {
   currency: string;
   job_count: number;
   minutes: number;
+  seconds: Int8;
   amount: Numeric;
   updated_at: UpdatedAt;
 }

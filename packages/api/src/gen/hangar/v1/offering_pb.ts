@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
 export const file_hangar_v1_offering: GenFile =
   /*@__PURE__*/
   fileDesc(
-    "ChhoYW5nYXIvdjEvb2ZmZXJpbmcucHJvdG8SCWhhbmdhci52MSKIAgoOUnVubmVyT2ZmZXJpbmcSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRILCgNjcHUYAyABKAkSDgoGbWVtb3J5GAQgASgJEhgKEGltYWdlX3JlcG9zaXRvcnkYBSABKAkSFAoMaXNfYXV0b3NjYWxlGAYgASgIEhEKCWltYWdlX3RhZxgKIAEoCRIRCglncHVfY291bnQYCyABKAUSEAoIZ3B1X3R5cGUYDCABKAkSDAoEYXJjaBgNIAEoCRIMCgRzcG90GA4gASgIEhgKEHByaWNlX3Blcl9taW51dGUYDyABKAkSEAoIY3VycmVuY3kYECABKAkSDwoHcmV0aXJlZBgRIAEoCGIGcHJvdG8z",
+    "ChhoYW5nYXIvdjEvb2ZmZXJpbmcucHJvdG8SCWhhbmdhci52MSLCAgoOUnVubmVyT2ZmZXJpbmcSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRILCgNjcHUYAyABKAkSDgoGbWVtb3J5GAQgASgJEhgKEGltYWdlX3JlcG9zaXRvcnkYBSABKAkSFAoMaXNfYXV0b3NjYWxlGAYgASgIEhEKCWltYWdlX3RhZxgKIAEoCRIRCglncHVfY291bnQYCyABKAUSEAoIZ3B1X3R5cGUYDCABKAkSDAoEYXJjaBgNIAEoCRIMCgRzcG90GA4gASgIEhgKEHByaWNlX3Blcl9taW51dGUYDyABKAkSEAoIY3VycmVuY3kYECABKAkSDwoHcmV0aXJlZBgRIAEoCBIgChNyZXJ1bl9vbl9wcmVlbXB0aW9uGBIgASgISACIAQFCFgoUX3JlcnVuX29uX3ByZWVtcHRpb25iBnByb3RvMw",
   );
 
 /**
@@ -125,6 +125,15 @@ export type RunnerOffering = Message<"hangar.v1.RunnerOffering"> & {
    * @generated from field: bool retired = 17;
    */
   retired: boolean;
+
+  /**
+   * Whether a job lost to a disrupted pod (spot preemption, node shutdown,
+   * eviction) is re-run through GitHub's API once its run completes. Unset:
+   * the same as `spot`.
+   *
+   * @generated from field: optional bool rerun_on_preemption = 18;
+   */
+  rerunOnPreemption?: boolean | undefined;
 };
 
 /**

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
 export const file_hangar_v1_runner: GenFile =
   /*@__PURE__*/
   fileDesc(
-    "ChZoYW5nYXIvdjEvcnVubmVyLnByb3RvEgloYW5nYXIudjEiygMKBlJ1bm5lchIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCW5hbWVzcGFjZRgDIAEoCRIaChJydW5uZXJfb2ZmZXJpbmdfaWQYBCABKAkSFAoMcmVwb3NpdG9yaWVzGAUgAygJEg4KBnN0YXR1cxgGIAEoCRIRCglpc19jdXN0b20YByABKAgSCwoDY3B1GAggASgJEg4KBm1lbW9yeRgJIAEoCRIUCgx3b3Jrc3BhY2VfaWQYCiABKAkSEgoKcHJvamVjdF9pZBgLIAEoCRIOCgZsYWJlbHMYDCADKAkSDQoFaW1hZ2UYDSABKAkSEAoIbWluX2lkbGUYDiABKAUSEwoLbWF4X3J1bm5lcnMYDyABKAUSHgoWcmVnaXN0cnlfY3JlZGVudGlhbF9pZBgQIAEoCRIXCg9pbnN0YWxsYXRpb25faWQYESABKAMSFgoOc3RhdHVzX21lc3NhZ2UYEiABKAkSLwoLY3JlYXRlX3RpbWUYEyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcGIGcHJvdG8z",
+    "ChZoYW5nYXIvdjEvcnVubmVyLnByb3RvEgloYW5nYXIudjEipQQKBlJ1bm5lchIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCW5hbWVzcGFjZRgDIAEoCRIaChJydW5uZXJfb2ZmZXJpbmdfaWQYBCABKAkSFAoMcmVwb3NpdG9yaWVzGAUgAygJEg4KBnN0YXR1cxgGIAEoCRIRCglpc19jdXN0b20YByABKAgSCwoDY3B1GAggASgJEg4KBm1lbW9yeRgJIAEoCRIUCgx3b3Jrc3BhY2VfaWQYCiABKAkSEgoKcHJvamVjdF9pZBgLIAEoCRIOCgZsYWJlbHMYDCADKAkSDQoFaW1hZ2UYDSABKAkSEAoIbWluX2lkbGUYDiABKAUSEwoLbWF4X3J1bm5lcnMYDyABKAUSHgoWcmVnaXN0cnlfY3JlZGVudGlhbF9pZBgQIAEoCRIXCg9pbnN0YWxsYXRpb25faWQYESABKAMSFgoOc3RhdHVzX21lc3NhZ2UYEiABKAkSLwoLY3JlYXRlX3RpbWUYEyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIdChBwcmV3YXJtX21heF9pZGxlGBUgASgFSACIAQESJQoFZmxlZXQYFiABKAsyFi5oYW5nYXIudjEuUnVubmVyRmxlZXRCEwoRX3ByZXdhcm1fbWF4X2lkbGUijQEKC1J1bm5lckZsZWV0EhIKCnJlZ2lzdGVyZWQYASABKAUSDAoEYnVzeRgCIAEoBRIMCgRpZGxlGAMgASgFEhAKCHN0YXJ0aW5nGAQgASgFEg8KB2Rlc2lyZWQYBSABKAUSFQoNYXNzaWduZWRfam9icxgGIAEoBRIUCgxydW5uaW5nX2pvYnMYByABKAViBnByb3RvMw",
     [file_google_protobuf_timestamp],
   );
 
@@ -179,6 +179,23 @@ export type Runner = Message<"hangar.v1.Runner"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 20;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * Pre-warming: when set, idle instances are kept for the jobs that the
+   * workflow files of the runner's repositories define, up to this many
+   * (on top of `min_idle`). Unset: no pre-warming.
+   *
+   * @generated from field: optional int32 prewarm_max_idle = 21;
+   */
+  prewarmMaxIdle?: number | undefined;
+
+  /**
+   * The runner's instances and jobs right now. Set by GetRunner and
+   * ListRunners; ignored in requests.
+   *
+   * @generated from field: hangar.v1.RunnerFleet fleet = 22;
+   */
+  fleet?: RunnerFleet | undefined;
 };
 
 /**
@@ -186,3 +203,61 @@ export type Runner = Message<"hangar.v1.Runner"> & {
  * Use `create(RunnerSchema)` to create a new message.
  */
 export const RunnerSchema: GenMessage<Runner> = /*@__PURE__*/ messageDesc(file_hangar_v1_runner, 0);
+
+/**
+ * Live counts of one runner configuration, as the gha_* metrics report them.
+ *
+ * @generated from message hangar.v1.RunnerFleet
+ */
+export type RunnerFleet = Message<"hangar.v1.RunnerFleet"> & {
+  /**
+   * Instances registered with GitHub (idle or busy).
+   *
+   * @generated from field: int32 registered = 1;
+   */
+  registered: number;
+
+  /**
+   * @generated from field: int32 busy = 2;
+   */
+  busy: number;
+
+  /**
+   * @generated from field: int32 idle = 3;
+   */
+  idle: number;
+
+  /**
+   * Instances being started or torn down.
+   *
+   * @generated from field: int32 starting = 4;
+   */
+  starting: number;
+
+  /**
+   * min(max_runners, min_idle + assigned_jobs).
+   *
+   * @generated from field: int32 desired = 5;
+   */
+  desired: number;
+
+  /**
+   * Jobs queued for the runner or running on it.
+   *
+   * @generated from field: int32 assigned_jobs = 6;
+   */
+  assignedJobs: number;
+
+  /**
+   * @generated from field: int32 running_jobs = 7;
+   */
+  runningJobs: number;
+};
+
+/**
+ * Describes the message hangar.v1.RunnerFleet.
+ * Use `create(RunnerFleetSchema)` to create a new message.
+ */
+export const RunnerFleetSchema: GenMessage<RunnerFleet> =
+  /*@__PURE__*/
+  messageDesc(file_hangar_v1_runner, 1);

@@ -21,7 +21,7 @@ import type { Message } from "@bufbuild/protobuf";
 export const file_hangar_v1_runner_service: GenFile =
   /*@__PURE__*/
   fileDesc(
-    "Ch5oYW5nYXIvdjEvcnVubmVyX3NlcnZpY2UucHJvdG8SCWhhbmdhci52MSJ3ChVJbnN0YWxsUnVubmVyc1JlcXVlc3QSFwoPaW5zdGFsbGF0aW9uX2lkGAEgASgDEhQKDHdvcmtzcGFjZV9pZBgCIAEoCRIbChNydW5uZXJfb2ZmZXJpbmdfaWRzGAMgAygJEhIKCnByb2plY3RfaWQYBCABKAkicQoWSW5zdGFsbFJ1bm5lcnNSZXNwb25zZRIzCgxpbnN0YWxsYXRpb24YASABKAsyHS5oYW5nYXIudjEuUnVubmVySW5zdGFsbGF0aW9uEiIKB3J1bm5lcnMYAiADKAsyES5oYW5nYXIudjEuUnVubmVyIl4KEEN1c3RvbVJ1bm5lclNwZWMSDQoFaW1hZ2UYASABKAkSCwoDY3B1GAIgASgJEg4KBm1lbW9yeRgDIAEoCRIeChZyZWdpc3RyeV9jcmVkZW50aWFsX2lkGAQgASgJIq8CChNDcmVhdGVSdW5uZXJSZXF1ZXN0EhQKDHdvcmtzcGFjZV9pZBgBIAEoCRISCgpwcm9qZWN0X2lkGAIgASgJEgwKBG5hbWUYAyABKAkSHAoScnVubmVyX29mZmVyaW5nX2lkGAQgASgJSAASLQoGY3VzdG9tGAUgASgLMhsuaGFuZ2FyLnYxLkN1c3RvbVJ1bm5lclNwZWNIABIOCgZsYWJlbHMYBiADKAkSFAoMcmVwb3NpdG9yaWVzGAcgAygJEhUKCG1pbl9pZGxlGAggASgFSAGIAQESGAoLbWF4X3J1bm5lcnMYCSABKAVIAogBARIXCg9pbnN0YWxsYXRpb25faWQYCiABKANCBgoEc3BlY0ILCglfbWluX2lkbGVCDgoMX21heF9ydW5uZXJzIjkKFENyZWF0ZVJ1bm5lclJlc3BvbnNlEiEKBnJ1bm5lchgBIAEoCzIRLmhhbmdhci52MS5SdW5uZXIiHgoQR2V0UnVubmVyUmVxdWVzdBIKCgJpZBgBIAEoCSI2ChFHZXRSdW5uZXJSZXNwb25zZRIhCgZydW5uZXIYASABKAsyES5oYW5nYXIudjEuUnVubmVyInUKEkxpc3RSdW5uZXJzUmVxdWVzdBIUCgx3b3Jrc3BhY2VfaWQYASABKAkSEgoKcHJvamVjdF9pZBgCIAEoCRIOCgZzdGF0dXMYAyABKAkSEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkiUgoTTGlzdFJ1bm5lcnNSZXNwb25zZRIiCgdydW5uZXJzGAEgAygLMhEuaGFuZ2FyLnYxLlJ1bm5lchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiMAoTRGVsZXRlUnVubmVyUmVxdWVzdBIKCgJpZBgBIAEoCRINCgVmb3JjZRgCIAEoCCI5ChREZWxldGVSdW5uZXJSZXNwb25zZRIhCgZydW5uZXIYASABKAsyES5oYW5nYXIudjEuUnVubmVyIiIKFFN1c3BlbmRSdW5uZXJSZXF1ZXN0EgoKAmlkGAEgASgJIjoKFVN1c3BlbmRSdW5uZXJSZXNwb25zZRIhCgZydW5uZXIYASABKAsyES5oYW5nYXIudjEuUnVubmVyIiEKE1Jlc3VtZVJ1bm5lclJlcXVlc3QSCgoCaWQYASABKAkiOQoUUmVzdW1lUnVubmVyUmVzcG9uc2USIQoGcnVubmVyGAEgASgLMhEuaGFuZ2FyLnYxLlJ1bm5lciLLAQoXR2V0UnVubmVyTWV0cmljc1JlcXVlc3QSFAoMd29ya3NwYWNlX2lkGAEgASgJEhEKCXJ1bm5lcl9pZBgCIAEoCRISCgpyZXBvc2l0b3J5GAMgASgJEhUKDXdvcmtmbG93X25hbWUYBCABKAkSLgoKc3RhcnRfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIq8DChhHZXRSdW5uZXJNZXRyaWNzUmVzcG9uc2USLgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnRvdGFsX2pvYnMYAyABKAMSFgoOc3VjY2VlZGVkX2pvYnMYBCABKAMSEwoLZmFpbGVkX2pvYnMYBSABKAMSFgoOY2FuY2VsbGVkX2pvYnMYBiABKAMSFAoMZmFpbHVyZV9yYXRlGAcgASgBEjEKDnF1ZXVlX3RpbWVfcDUwGAggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjEKDnF1ZXVlX3RpbWVfcDkwGAkgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi8KDHJ1bl90aW1lX3A1MBgKIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgxydW5fdGltZV9wOTAYCyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24yoAUKDVJ1bm5lclNlcnZpY2USVQoOSW5zdGFsbFJ1bm5lcnMSIC5oYW5nYXIudjEuSW5zdGFsbFJ1bm5lcnNSZXF1ZXN0GiEuaGFuZ2FyLnYxLkluc3RhbGxSdW5uZXJzUmVzcG9uc2USTwoMQ3JlYXRlUnVubmVyEh4uaGFuZ2FyLnYxLkNyZWF0ZVJ1bm5lclJlcXVlc3QaHy5oYW5nYXIudjEuQ3JlYXRlUnVubmVyUmVzcG9uc2USRgoJR2V0UnVubmVyEhsuaGFuZ2FyLnYxLkdldFJ1bm5lclJlcXVlc3QaHC5oYW5nYXIudjEuR2V0UnVubmVyUmVzcG9uc2USTAoLTGlzdFJ1bm5lcnMSHS5oYW5nYXIudjEuTGlzdFJ1bm5lcnNSZXF1ZXN0Gh4uaGFuZ2FyLnYxLkxpc3RSdW5uZXJzUmVzcG9uc2USTwoMRGVsZXRlUnVubmVyEh4uaGFuZ2FyLnYxLkRlbGV0ZVJ1bm5lclJlcXVlc3QaHy5oYW5nYXIudjEuRGVsZXRlUnVubmVyUmVzcG9uc2USUgoNU3VzcGVuZFJ1bm5lchIfLmhhbmdhci52MS5TdXNwZW5kUnVubmVyUmVxdWVzdBogLmhhbmdhci52MS5TdXNwZW5kUnVubmVyUmVzcG9uc2USTwoMUmVzdW1lUnVubmVyEh4uaGFuZ2FyLnYxLlJlc3VtZVJ1bm5lclJlcXVlc3QaHy5oYW5nYXIudjEuUmVzdW1lUnVubmVyUmVzcG9uc2USWwoQR2V0UnVubmVyTWV0cmljcxIiLmhhbmdhci52MS5HZXRSdW5uZXJNZXRyaWNzUmVxdWVzdBojLmhhbmdhci52MS5HZXRSdW5uZXJNZXRyaWNzUmVzcG9uc2ViBnByb3RvMw",
+    "Ch5oYW5nYXIvdjEvcnVubmVyX3NlcnZpY2UucHJvdG8SCWhhbmdhci52MSJ3ChVJbnN0YWxsUnVubmVyc1JlcXVlc3QSFwoPaW5zdGFsbGF0aW9uX2lkGAEgASgDEhQKDHdvcmtzcGFjZV9pZBgCIAEoCRIbChNydW5uZXJfb2ZmZXJpbmdfaWRzGAMgAygJEhIKCnByb2plY3RfaWQYBCABKAkicQoWSW5zdGFsbFJ1bm5lcnNSZXNwb25zZRIzCgxpbnN0YWxsYXRpb24YASABKAsyHS5oYW5nYXIudjEuUnVubmVySW5zdGFsbGF0aW9uEiIKB3J1bm5lcnMYAiADKAsyES5oYW5nYXIudjEuUnVubmVyIl4KEEN1c3RvbVJ1bm5lclNwZWMSDQoFaW1hZ2UYASABKAkSCwoDY3B1GAIgASgJEg4KBm1lbW9yeRgDIAEoCRIeChZyZWdpc3RyeV9jcmVkZW50aWFsX2lkGAQgASgJIuMCChNDcmVhdGVSdW5uZXJSZXF1ZXN0EhQKDHdvcmtzcGFjZV9pZBgBIAEoCRISCgpwcm9qZWN0X2lkGAIgASgJEgwKBG5hbWUYAyABKAkSHAoScnVubmVyX29mZmVyaW5nX2lkGAQgASgJSAASLQoGY3VzdG9tGAUgASgLMhsuaGFuZ2FyLnYxLkN1c3RvbVJ1bm5lclNwZWNIABIOCgZsYWJlbHMYBiADKAkSFAoMcmVwb3NpdG9yaWVzGAcgAygJEhUKCG1pbl9pZGxlGAggASgFSAGIAQESGAoLbWF4X3J1bm5lcnMYCSABKAVIAogBARIXCg9pbnN0YWxsYXRpb25faWQYCiABKAMSHQoQcHJld2FybV9tYXhfaWRsZRgLIAEoBUgDiAEBQgYKBHNwZWNCCwoJX21pbl9pZGxlQg4KDF9tYXhfcnVubmVyc0ITChFfcHJld2FybV9tYXhfaWRsZSI5ChRDcmVhdGVSdW5uZXJSZXNwb25zZRIhCgZydW5uZXIYASABKAsyES5oYW5nYXIudjEuUnVubmVyIh4KEEdldFJ1bm5lclJlcXVlc3QSCgoCaWQYASABKAkiNgoRR2V0UnVubmVyUmVzcG9uc2USIQoGcnVubmVyGAEgASgLMhEuaGFuZ2FyLnYxLlJ1bm5lciJ1ChJMaXN0UnVubmVyc1JlcXVlc3QSFAoMd29ya3NwYWNlX2lkGAEgASgJEhIKCnByb2plY3RfaWQYAiABKAkSDgoGc3RhdHVzGAMgASgJEhEKCXBhZ2Vfc2l6ZRgEIAEoBRISCgpwYWdlX3Rva2VuGAUgASgJIlIKE0xpc3RSdW5uZXJzUmVzcG9uc2USIgoHcnVubmVycxgBIAMoCzIRLmhhbmdhci52MS5SdW5uZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIk0KE1VwZGF0ZVJ1bm5lclJlcXVlc3QSIQoGcnVubmVyGAEgASgLMhEuaGFuZ2FyLnYxLlJ1bm5lchITCgt1cGRhdGVfbWFzaxgCIAMoCSI5ChRVcGRhdGVSdW5uZXJSZXNwb25zZRIhCgZydW5uZXIYASABKAsyES5oYW5nYXIudjEuUnVubmVyIjAKE0RlbGV0ZVJ1bm5lclJlcXVlc3QSCgoCaWQYASABKAkSDQoFZm9yY2UYAiABKAgiOQoURGVsZXRlUnVubmVyUmVzcG9uc2USIQoGcnVubmVyGAEgASgLMhEuaGFuZ2FyLnYxLlJ1bm5lciIiChRTdXNwZW5kUnVubmVyUmVxdWVzdBIKCgJpZBgBIAEoCSI6ChVTdXNwZW5kUnVubmVyUmVzcG9uc2USIQoGcnVubmVyGAEgASgLMhEuaGFuZ2FyLnYxLlJ1bm5lciIhChNSZXN1bWVSdW5uZXJSZXF1ZXN0EgoKAmlkGAEgASgJIjkKFFJlc3VtZVJ1bm5lclJlc3BvbnNlEiEKBnJ1bm5lchgBIAEoCzIRLmhhbmdhci52MS5SdW5uZXIiywEKF0dldFJ1bm5lck1ldHJpY3NSZXF1ZXN0EhQKDHdvcmtzcGFjZV9pZBgBIAEoCRIRCglydW5uZXJfaWQYAiABKAkSEgoKcmVwb3NpdG9yeRgDIAEoCRIVCg13b3JrZmxvd19uYW1lGAQgASgJEi4KCnN0YXJ0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKvAwoYR2V0UnVubmVyTWV0cmljc1Jlc3BvbnNlEi4KCnN0YXJ0X3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgp0b3RhbF9qb2JzGAMgASgDEhYKDnN1Y2NlZWRlZF9qb2JzGAQgASgDEhMKC2ZhaWxlZF9qb2JzGAUgASgDEhYKDmNhbmNlbGxlZF9qb2JzGAYgASgDEhQKDGZhaWx1cmVfcmF0ZRgHIAEoARIxCg5xdWV1ZV90aW1lX3A1MBgIIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIxCg5xdWV1ZV90aW1lX3A5MBgJIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgxydW5fdGltZV9wNTAYCiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLwoMcnVuX3RpbWVfcDkwGAsgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uMvEFCg1SdW5uZXJTZXJ2aWNlElUKDkluc3RhbGxSdW5uZXJzEiAuaGFuZ2FyLnYxLkluc3RhbGxSdW5uZXJzUmVxdWVzdBohLmhhbmdhci52MS5JbnN0YWxsUnVubmVyc1Jlc3BvbnNlEk8KDENyZWF0ZVJ1bm5lchIeLmhhbmdhci52MS5DcmVhdGVSdW5uZXJSZXF1ZXN0Gh8uaGFuZ2FyLnYxLkNyZWF0ZVJ1bm5lclJlc3BvbnNlEkYKCUdldFJ1bm5lchIbLmhhbmdhci52MS5HZXRSdW5uZXJSZXF1ZXN0GhwuaGFuZ2FyLnYxLkdldFJ1bm5lclJlc3BvbnNlEkwKC0xpc3RSdW5uZXJzEh0uaGFuZ2FyLnYxLkxpc3RSdW5uZXJzUmVxdWVzdBoeLmhhbmdhci52MS5MaXN0UnVubmVyc1Jlc3BvbnNlEk8KDFVwZGF0ZVJ1bm5lchIeLmhhbmdhci52MS5VcGRhdGVSdW5uZXJSZXF1ZXN0Gh8uaGFuZ2FyLnYxLlVwZGF0ZVJ1bm5lclJlc3BvbnNlEk8KDERlbGV0ZVJ1bm5lchIeLmhhbmdhci52MS5EZWxldGVSdW5uZXJSZXF1ZXN0Gh8uaGFuZ2FyLnYxLkRlbGV0ZVJ1bm5lclJlc3BvbnNlElIKDVN1c3BlbmRSdW5uZXISHy5oYW5nYXIudjEuU3VzcGVuZFJ1bm5lclJlcXVlc3QaIC5oYW5nYXIudjEuU3VzcGVuZFJ1bm5lclJlc3BvbnNlEk8KDFJlc3VtZVJ1bm5lchIeLmhhbmdhci52MS5SZXN1bWVSdW5uZXJSZXF1ZXN0Gh8uaGFuZ2FyLnYxLlJlc3VtZVJ1bm5lclJlc3BvbnNlElsKEEdldFJ1bm5lck1ldHJpY3MSIi5oYW5nYXIudjEuR2V0UnVubmVyTWV0cmljc1JlcXVlc3QaIy5oYW5nYXIudjEuR2V0UnVubmVyTWV0cmljc1Jlc3BvbnNlYgZwcm90bzM",
     [
       file_google_protobuf_duration,
       file_google_protobuf_timestamp,
@@ -217,6 +217,13 @@ export type CreateRunnerRequest = Message<"hangar.v1.CreateRunnerRequest"> & {
    * @generated from field: int64 installation_id = 10;
    */
   installationId: bigint;
+
+  /**
+   * See Runner.prewarm_max_idle. Unset: no pre-warming.
+   *
+   * @generated from field: optional int32 prewarm_max_idle = 11;
+   */
+  prewarmMaxIdle?: number | undefined;
 };
 
 /**
@@ -356,6 +363,55 @@ export const ListRunnersResponseSchema: GenMessage<ListRunnersResponse> =
   messageDesc(file_hangar_v1_runner_service, 8);
 
 /**
+ * @generated from message hangar.v1.UpdateRunnerRequest
+ */
+export type UpdateRunnerRequest = Message<"hangar.v1.UpdateRunnerRequest"> & {
+  /**
+   * `runner.id` names the runner. Updatable fields: labels, repositories,
+   * min_idle, max_runners, prewarm_max_idle, and for custom runners image, cpu,
+   * memory and registry_credential_id. Anything else in the mask, including
+   * id, name, workspace_id, project_id, installation_id, status and
+   * runner_offering_id, is INVALID_ARGUMENT.
+   *
+   * @generated from field: hangar.v1.Runner runner = 1;
+   */
+  runner?: Runner | undefined;
+
+  /**
+   * Field names of Runner, e.g. ["min_idle", "labels"]. Required.
+   *
+   * @generated from field: repeated string update_mask = 2;
+   */
+  updateMask: string[];
+};
+
+/**
+ * Describes the message hangar.v1.UpdateRunnerRequest.
+ * Use `create(UpdateRunnerRequestSchema)` to create a new message.
+ */
+export const UpdateRunnerRequestSchema: GenMessage<UpdateRunnerRequest> =
+  /*@__PURE__*/
+  messageDesc(file_hangar_v1_runner_service, 9);
+
+/**
+ * @generated from message hangar.v1.UpdateRunnerResponse
+ */
+export type UpdateRunnerResponse = Message<"hangar.v1.UpdateRunnerResponse"> & {
+  /**
+   * @generated from field: hangar.v1.Runner runner = 1;
+   */
+  runner?: Runner | undefined;
+};
+
+/**
+ * Describes the message hangar.v1.UpdateRunnerResponse.
+ * Use `create(UpdateRunnerResponseSchema)` to create a new message.
+ */
+export const UpdateRunnerResponseSchema: GenMessage<UpdateRunnerResponse> =
+  /*@__PURE__*/
+  messageDesc(file_hangar_v1_runner_service, 10);
+
+/**
  * @generated from message hangar.v1.DeleteRunnerRequest
  */
 export type DeleteRunnerRequest = Message<"hangar.v1.DeleteRunnerRequest"> & {
@@ -379,7 +435,7 @@ export type DeleteRunnerRequest = Message<"hangar.v1.DeleteRunnerRequest"> & {
  */
 export const DeleteRunnerRequestSchema: GenMessage<DeleteRunnerRequest> =
   /*@__PURE__*/
-  messageDesc(file_hangar_v1_runner_service, 9);
+  messageDesc(file_hangar_v1_runner_service, 11);
 
 /**
  * @generated from message hangar.v1.DeleteRunnerResponse
@@ -399,7 +455,7 @@ export type DeleteRunnerResponse = Message<"hangar.v1.DeleteRunnerResponse"> & {
  */
 export const DeleteRunnerResponseSchema: GenMessage<DeleteRunnerResponse> =
   /*@__PURE__*/
-  messageDesc(file_hangar_v1_runner_service, 10);
+  messageDesc(file_hangar_v1_runner_service, 12);
 
 /**
  * @generated from message hangar.v1.SuspendRunnerRequest
@@ -417,7 +473,7 @@ export type SuspendRunnerRequest = Message<"hangar.v1.SuspendRunnerRequest"> & {
  */
 export const SuspendRunnerRequestSchema: GenMessage<SuspendRunnerRequest> =
   /*@__PURE__*/
-  messageDesc(file_hangar_v1_runner_service, 11);
+  messageDesc(file_hangar_v1_runner_service, 13);
 
 /**
  * @generated from message hangar.v1.SuspendRunnerResponse
@@ -435,7 +491,7 @@ export type SuspendRunnerResponse = Message<"hangar.v1.SuspendRunnerResponse"> &
  */
 export const SuspendRunnerResponseSchema: GenMessage<SuspendRunnerResponse> =
   /*@__PURE__*/
-  messageDesc(file_hangar_v1_runner_service, 12);
+  messageDesc(file_hangar_v1_runner_service, 14);
 
 /**
  * @generated from message hangar.v1.ResumeRunnerRequest
@@ -453,7 +509,7 @@ export type ResumeRunnerRequest = Message<"hangar.v1.ResumeRunnerRequest"> & {
  */
 export const ResumeRunnerRequestSchema: GenMessage<ResumeRunnerRequest> =
   /*@__PURE__*/
-  messageDesc(file_hangar_v1_runner_service, 13);
+  messageDesc(file_hangar_v1_runner_service, 15);
 
 /**
  * @generated from message hangar.v1.ResumeRunnerResponse
@@ -471,7 +527,7 @@ export type ResumeRunnerResponse = Message<"hangar.v1.ResumeRunnerResponse"> & {
  */
 export const ResumeRunnerResponseSchema: GenMessage<ResumeRunnerResponse> =
   /*@__PURE__*/
-  messageDesc(file_hangar_v1_runner_service, 14);
+  messageDesc(file_hangar_v1_runner_service, 16);
 
 /**
  * Selects completed jobs by completion time in [start_time, end_time).
@@ -528,7 +584,7 @@ export type GetRunnerMetricsRequest = Message<"hangar.v1.GetRunnerMetricsRequest
  */
 export const GetRunnerMetricsRequestSchema: GenMessage<GetRunnerMetricsRequest> =
   /*@__PURE__*/
-  messageDesc(file_hangar_v1_runner_service, 15);
+  messageDesc(file_hangar_v1_runner_service, 17);
 
 /**
  * @generated from message hangar.v1.GetRunnerMetricsResponse
@@ -613,7 +669,7 @@ export type GetRunnerMetricsResponse = Message<"hangar.v1.GetRunnerMetricsRespon
  */
 export const GetRunnerMetricsResponseSchema: GenMessage<GetRunnerMetricsResponse> =
   /*@__PURE__*/
-  messageDesc(file_hangar_v1_runner_service, 16);
+  messageDesc(file_hangar_v1_runner_service, 18);
 
 /**
  * Manages runner configurations and reports on the jobs they ran.
@@ -663,6 +719,17 @@ export const RunnerService: GenService<{
     methodKind: "unary";
     input: typeof ListRunnersRequestSchema;
     output: typeof ListRunnersResponseSchema;
+  };
+  /**
+   * Changes the fields named in `update_mask`. Instances started afterwards use
+   * the new settings; running ones finish as they are.
+   *
+   * @generated from rpc hangar.v1.RunnerService.UpdateRunner
+   */
+  updateRunner: {
+    methodKind: "unary";
+    input: typeof UpdateRunnerRequestSchema;
+    output: typeof UpdateRunnerResponseSchema;
   };
   /**
    * Starts tearing a runner down; it is gone once its instances are.

@@ -1,0 +1,99 @@
+import type { Client } from "@temporalio/client";
+import { optionalTsToMs } from "@temporalio/common/lib/time.js";
+import { workflowIds } from "@hangar/server/domain/workflow-names.js";
+
+// Where a job's scale-up time goes, read from the Temporal histories of its job workflow
+// and of the runner instance that made its pod. Event times are the Temporal server's
+// clock (this machine's); the intake's answer and the pod's watch event are converted
+// from performance.now() to the same epoch milliseconds.
+
+export interface ScaleUpTrace {
+  jobId: number;
+  podName: string;
+  /** performance.now() values. */
+  acceptedAt: number;
+  podAt: number;
+}
+
+export const stageNames = [
+  "intake answer → job workflow started (outbox relay, signal-with-start)",
+  "job workflow → demand signalled (its steps before demand)",
+  "demand → runner instance workflow started (pool)",
+  "instance started → launch activity started (admission)",
+  "launch activity started → Pod seen (Pod create)",
+] as const;
+
+export type Stages = number[];
+
+type HistoryEvent = NonNullable<
+  Awaited<ReturnType<ReturnType<Client["workflow"]["getHandle"]>["fetchHistory"]>>["events"]
+>[number];
+
+const epoch = (at: number) => performance.timeOrigin + at;
+const timeOf = (event: HistoryEvent | undefined) => optionalTsToMs(event?.eventTime);
+
+/** The first event that scheduled an activity of this type. */
+function scheduled(events: HistoryEvent[], activityType: string): HistoryEvent | undefined {
+  return events.find(
+    (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activityType,
+  );
+}
+
+function scheduledId(event: HistoryEvent | undefined): string | undefined {
+  return event?.eventId?.toString();
+}
+
+/**
+ * When a local activity of this type first completed, from its marker: the marker itself
+ * is written when the workflow task that ran it completes, which may be later.
+ */
+function localCompletion(events: HistoryEvent[], activityType: string): number | undefined {
+  for (const event of events) {
+    const payload = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+    if (payload == null) continue;
+    const data = JSON.parse(Buffer.from(payload).toString("utf8")) as {
+      activity_type?: string;
+      complete_time?: { seconds: number; nanos: number } | null;
+    };
+    if (data.activity_type !== activityType) continue;
+    const at = data.complete_time;
+    return at == null ? timeOf(event) : at.seconds * 1000 + at.nanos / 1e6;
+  }
+  return undefined;
+}
+
+/** When the first activity of this type completed, whether run by Temporal or locally. */
+function completion(events: HistoryEvent[], activityType: string): number | undefined {
+  const id = scheduledId(scheduled(events, activityType));
+  if (id === undefined) return localCompletion(events, activityType);
+  return timeOf(
+    events.find(
+      (event) => event.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() === id,
+    ),
+  );
+}
+
+export async function stagesOf(temporal: Client, trace: ScaleUpTrace): Promise<Stages | undefined> {
+  const [job, instance] = await Promise.all([
+    temporal.workflow.getHandle(workflowIds.job(trace.jobId)).fetchHistory(),
+    temporal.workflow.getHandle(workflowIds.runnerInstance(trace.podName)).fetchHistory(),
+  ]);
+  const jobEvents = job.events ?? [];
+  const instanceEvents = instance.events ?? [];
+  const demandDone = completion(jobEvents, "signalJobDemand");
+  const launch = scheduledId(scheduled(instanceEvents, "launchRunner"));
+  const launchStarted = instanceEvents.find(
+    (event) => event.activityTaskStartedEventAttributes?.scheduledEventId?.toString() === launch,
+  );
+  const points = [
+    epoch(trace.acceptedAt),
+    timeOf(jobEvents[0]),
+    demandDone,
+    timeOf(instanceEvents[0]),
+    timeOf(launchStarted),
+    epoch(trace.podAt),
+  ];
+  if (points.some((point) => point === undefined)) return undefined;
+  const times = points as number[];
+  return times.slice(1).map((time, i) => time - (times[i] ?? time));
+}

@@ -1,0 +1,241 @@
+import { randomBytes } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import type { HandlerContext } from "@connectrpc/connect";
+import {
+  CreateWorkspaceResponseSchema,
+  DeleteWorkspaceResponseSchema,
+  GetWorkspaceResponseSchema,
+  ListWorkspacesResponseSchema,
+  RenameWorkspaceResponseSchema,
+  type CreateWorkspaceRequest,
+  type DeleteWorkspaceRequest,
+  type GetWorkspaceRequest,
+  type ListWorkspacesRequest,
+  type RenameWorkspaceRequest,
+} from "@hangar/api/workspace_service_pb.js";
+import { sql, type Transaction } from "kysely";
+import {
+  deleteWorkspaceTuples,
+  grantRole,
+  listObjects,
+  writeProjectTuples,
+  writeWorkspaceTuples,
+} from "../../authz/index.js";
+import type { Database } from "../../storage/schema.js";
+import { writeAudit } from "../audit.js";
+import { callerOf, requestInfo } from "../context.js";
+import { notFound } from "../errors.js";
+import { decodeKeysetToken, encodeKeysetToken, keyPatterns } from "../pagination.js";
+import { notifyPools } from "../runners/pool-signals.js";
+import { requirePlatformAdmin, roleIn } from "../roles.js";
+import type { ServiceDeps } from "../service-deps.js";
+import { parseRequest } from "../validation.js";
+import {
+  createWorkspaceRequest,
+  deleteRequest,
+  idRequest,
+  listWorkspacesRequest,
+  renameWorkspaceRequest,
+} from "./requests.js";
+import { findWorkspace, toProject, toWorkspace } from "./rows.js";
+import { deleteRunnersOf } from "./runner-teardown.js";
+
+const MAX_NAMESPACE = 63;
+
+/**
+ * The namespace a new workspace's runners live in: the prefix and the slug, or, when that
+ * is too long or was ever used (namespaces are never handed to a second tenant), a
+ * shortened slug with a random suffix.
+ */
+async function freshNamespace(
+  trx: Transaction<Database>,
+  prefix: string,
+  slug: string,
+): Promise<string> {
+  const plain = `${prefix}${slug}`;
+  const taken = (name: string) =>
+    trx.selectFrom("workspaces").select("id").where("namespace", "=", name).executeTakeFirst();
+  if (plain.length <= MAX_NAMESPACE && (await taken(plain)) === undefined) return plain;
+  const room = MAX_NAMESPACE - prefix.length - 7;
+  const stem = slug.slice(0, Math.max(0, room)).replace(/-+$/, "");
+  return `${prefix}${stem}${stem === "" ? "" : "-"}${randomBytes(3).toString("hex")}`;
+}
+
+export function createWorkspaceHandlers(deps: ServiceDeps & { namespacePrefix: string }) {
+  const { db, authorize, authorizer } = deps;
+
+  return {
+    async createWorkspace(request: CreateWorkspaceRequest, context: HandlerContext) {
+      const input = parseRequest(createWorkspaceRequest, request);
+      const caller = callerOf(context);
+      await requirePlatformAdmin(authorizer, caller, "workspace.create");
+      const { requestId } = requestInfo(context);
+      const { workspace, project } = await db.transaction().execute(async (trx) => {
+        const namespace = await freshNamespace(trx, deps.namespacePrefix, input.slug);
+        const workspace = await trx
+          .insertInto("workspaces")
+          .values({
+            slug: input.slug,
+            name: input.name,
+            namespace,
+            ...(input.maxCpuMillis !== undefined ? { max_cpu_millis: input.maxCpuMillis } : {}),
+            ...(input.maxMemoryMib !== undefined ? { max_memory_mib: input.maxMemoryMib } : {}),
+            ...(input.maxGpus !== undefined ? { max_gpus: input.maxGpus } : {}),
+            ...(input.maxRunners !== undefined ? { max_runners: input.maxRunners } : {}),
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        const project = await trx
+          .insertInto("projects")
+          .values({ workspace_id: workspace.id, name: "default", is_default: true })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await writeWorkspaceTuples(trx, workspace.id);
+        await writeProjectTuples(trx, workspace.id, project.id);
+        await grantRole(trx, {
+          namespace: "workspace",
+          object: workspace.id,
+          role: "owner",
+          subject: caller.subject,
+        });
+        const audited = { actor: caller.subject, workspaceId: workspace.id, requestId };
+        await writeAudit(trx, {
+          ...audited,
+          objectType: "workspace",
+          objectId: workspace.id,
+          action: "workspace.create",
+          before: null,
+          after: { ...workspace, owner: caller.subject },
+        });
+        await writeAudit(trx, {
+          ...audited,
+          objectType: "project",
+          objectId: project.id,
+          action: "project.create",
+          before: null,
+          after: project,
+        });
+        return { workspace, project };
+      });
+      return create(CreateWorkspaceResponseSchema, {
+        workspace: toWorkspace(workspace, "owner"),
+        defaultProject: toProject(project),
+      });
+    },
+
+    async getWorkspace(request: GetWorkspaceRequest, context: HandlerContext) {
+      const { id } = parseRequest(idRequest, request);
+      const caller = callerOf(context);
+      await authorize(caller, "workspace.read", { workspaceId: id }, "workspace", id);
+      const row = await findWorkspace(db, id);
+      if (row === undefined) throw notFound("workspace", id);
+      const role = (await roleIn(authorizer, caller, id)) ?? "";
+      return create(GetWorkspaceResponseSchema, { workspace: toWorkspace(row, role) });
+    },
+
+    async listWorkspaces(request: ListWorkspacesRequest, context: HandlerContext) {
+      const input = parseRequest(listWorkspacesRequest, request);
+      const caller = callerOf(context);
+      const visible = await listObjects(db, {
+        namespace: "workspace",
+        relation: "viewer",
+        subject: caller.subject,
+      });
+      const filters = ["workspaces", caller.subject];
+      const cursor = decodeKeysetToken(input.pageToken, filters, [keyPatterns.uuid]);
+      if (visible.length === 0) return create(ListWorkspacesResponseSchema, {});
+      let query = db
+        .selectFrom("workspaces")
+        .selectAll()
+        .where("id", "in", visible)
+        .where("deleted_at", "is", null);
+      if (cursor !== undefined) query = query.where(sql<boolean>`id > ${cursor[0]}::uuid`);
+      const rows = await query
+        .orderBy("id")
+        .limit(input.pageSize + 1)
+        .execute();
+      const page = rows.slice(0, input.pageSize);
+      const workspaces = [];
+      for (const row of page) {
+        workspaces.push(toWorkspace(row, (await roleIn(authorizer, caller, row.id)) ?? ""));
+      }
+      const last = page.at(-1);
+      return create(ListWorkspacesResponseSchema, {
+        workspaces,
+        nextPageToken:
+          rows.length > input.pageSize && last !== undefined
+            ? encodeKeysetToken([last.id], filters)
+            : "",
+      });
+    },
+
+    async renameWorkspace(request: RenameWorkspaceRequest, context: HandlerContext) {
+      const input = parseRequest(renameWorkspaceRequest, request);
+      const caller = callerOf(context);
+      await authorize(caller, "workspace.rename", { workspaceId: input.id }, "workspace", input.id);
+      const { requestId } = requestInfo(context);
+      const row = await db.transaction().execute(async (trx) => {
+        const before = await findWorkspace(trx, input.id, { forUpdate: true });
+        if (before === undefined) throw notFound("workspace", input.id);
+        const after = await trx
+          .updateTable("workspaces")
+          .set({ name: input.name })
+          .where("id", "=", input.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await writeAudit(trx, {
+          actor: caller.subject,
+          workspaceId: input.id,
+          objectType: "workspace",
+          objectId: input.id,
+          action: "workspace.rename",
+          before,
+          after,
+          requestId,
+        });
+        return after;
+      });
+      const role = (await roleIn(authorizer, caller, input.id)) ?? "";
+      return create(RenameWorkspaceResponseSchema, { workspace: toWorkspace(row, role) });
+    },
+
+    async deleteWorkspace(request: DeleteWorkspaceRequest, context: HandlerContext) {
+      const input = parseRequest(deleteRequest, request);
+      const caller = callerOf(context);
+      await authorize(caller, "workspace.delete", { workspaceId: input.id }, "workspace", input.id);
+      const { requestId, logger } = requestInfo(context);
+      const runnerIds = await db.transaction().execute(async (trx) => {
+        const before = await findWorkspace(trx, input.id, { forUpdate: true });
+        if (before === undefined) throw notFound("workspace", input.id);
+        const ids = await deleteRunnersOf(
+          trx,
+          { workspaceId: input.id },
+          { force: input.force, what: "workspace" },
+          { caller, requestId },
+        );
+        const after = await trx
+          .updateTable("workspaces")
+          .set({ deleted_at: new Date() })
+          .where("id", "=", input.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        // Its tokens stop authenticating (authenticate.ts) and its tuples go, so nobody
+        // keeps any role in it or in its projects.
+        await deleteWorkspaceTuples(trx, input.id);
+        await writeAudit(trx, {
+          actor: caller.subject,
+          workspaceId: input.id,
+          objectType: "workspace",
+          objectId: input.id,
+          action: "workspace.delete",
+          before,
+          after: { ...after, force: input.force, runners_deleted: ids.length },
+          requestId,
+        });
+        return ids;
+      });
+      await notifyPools(deps.pools, runnerIds, { start: true }, logger);
+      return create(DeleteWorkspaceResponseSchema, {});
+    },
+  };
+}
