@@ -14,6 +14,15 @@ import { formatDuration, formatMs, formatPercent } from "../format.js";
 import { ranges, type Range, type Series } from "../metrics.js";
 import { ErrorState, Loading } from "./states.js";
 
+/**
+ * Dots only where a line would not show: a series with fewer than three measured
+ * buckets (a single point draws no line at all).
+ */
+function sparseDot(points: readonly Record<string, unknown>[], key: string): false | { r: number } {
+  const measured = points.filter((point) => point[key] !== null && point[key] !== undefined);
+  return measured.length < 3 ? { r: 3 } : false;
+}
+
 const time = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 const day = new Intl.DateTimeFormat(undefined, { weekday: "short", hour: "2-digit" });
 
@@ -136,7 +145,7 @@ export function MetricsPanel({ series, range }: { series: Series; range: Range }
               dataKey="queueP50"
               name="p50"
               stroke="var(--accent)"
-              dot={false}
+              dot={sparseDot(series.points, "queueP50")}
               connectNulls
               isAnimationActive={false}
             />
@@ -144,7 +153,7 @@ export function MetricsPanel({ series, range }: { series: Series; range: Range }
               dataKey="queueP90"
               name="p90"
               stroke="var(--warn)"
-              dot={false}
+              dot={sparseDot(series.points, "queueP90")}
               connectNulls
               isAnimationActive={false}
             />
@@ -166,7 +175,7 @@ export function MetricsPanel({ series, range }: { series: Series; range: Range }
               dataKey="runP50"
               name="p50"
               stroke="var(--accent)"
-              dot={false}
+              dot={sparseDot(series.points, "runP50")}
               connectNulls
               isAnimationActive={false}
             />
@@ -174,7 +183,7 @@ export function MetricsPanel({ series, range }: { series: Series; range: Range }
               dataKey="runP90"
               name="p90"
               stroke="var(--warn)"
-              dot={false}
+              dot={sparseDot(series.points, "runP90")}
               connectNulls
               isAnimationActive={false}
             />
@@ -195,7 +204,7 @@ export function MetricsPanel({ series, range }: { series: Series; range: Range }
               dataKey="failureRate"
               name="failure rate"
               stroke="var(--bad)"
-              dot={false}
+              dot={sparseDot(series.points, "failureRate")}
               isAnimationActive={false}
             />
           </LineChart>
