@@ -79,3 +79,18 @@ export const keyPatterns = {
   uuid: /^[0-9a-f-]{36}$/,
   int: /^[0-9]{1,19}$/,
 } as const;
+
+/**
+ * The page to return from rows read with `limit(pageSize + 1)`, and the token of the
+ * next page: the extra row says there is one, and the page's last row is where it
+ * starts. "" on the last page.
+ */
+export function nextPage<T>(
+  rows: readonly T[],
+  pageSize: number,
+  token: (last: T) => string,
+): { page: T[]; nextPageToken: string } {
+  const page = rows.slice(0, pageSize);
+  const last = page.at(-1);
+  return { page, nextPageToken: rows.length > pageSize && last !== undefined ? token(last) : "" };
+}

@@ -24,7 +24,7 @@ import type { Database } from "../../storage/schema.js";
 import { writeAudit } from "../audit.js";
 import { callerOf, requestInfo } from "../context.js";
 import { failedPrecondition, invalidField, notFound } from "../errors.js";
-import { decodeKeysetToken, encodeKeysetToken, keyPatterns } from "../pagination.js";
+import { decodeKeysetToken, encodeKeysetToken, keyPatterns, nextPage } from "../pagination.js";
 import type { ServiceDeps } from "../service-deps.js";
 import { parseRequest } from "../validation.js";
 import {
@@ -197,14 +197,12 @@ export function createCredentialHandlers(deps: ServiceDeps) {
         .orderBy("id", "desc")
         .limit(input.pageSize + 1)
         .execute();
-      const page = rows.slice(0, input.pageSize);
-      const last = page.at(-1);
+      const { page, nextPageToken } = nextPage(rows, input.pageSize, (last) =>
+        encodeKeysetToken([last.cursor_time, last.id], filters),
+      );
       return create(ListRegistryCredentialsResponseSchema, {
         credentials: page.map(toCredential),
-        nextPageToken:
-          rows.length > input.pageSize && last !== undefined
-            ? encodeKeysetToken([last.cursor_time, last.id], filters)
-            : "",
+        nextPageToken,
       });
     },
 

@@ -17,7 +17,7 @@ import { sql } from "kysely";
 import { writeAudit } from "../audit.js";
 import { callerOf, requestInfo, type Caller } from "../context.js";
 import { failedPrecondition, notFound } from "../errors.js";
-import { decodeKeysetToken, encodeKeysetToken, keyPatterns } from "../pagination.js";
+import { decodeKeysetToken, encodeKeysetToken, keyPatterns, nextPage } from "../pagination.js";
 import { findInstallation, toInstallation } from "../runners/runner-rows.js";
 import type { ServiceDeps } from "../service-deps.js";
 import { parseRequest } from "../validation.js";
@@ -80,14 +80,12 @@ export function createInstallationHandlers(deps: ServiceDeps) {
         .orderBy("installation_id")
         .limit(input.pageSize + 1)
         .execute();
-      const page = rows.slice(0, input.pageSize);
-      const last = page.at(-1);
+      const { page, nextPageToken } = nextPage(rows, input.pageSize, (last) =>
+        encodeKeysetToken([last.installation_id.toString()], filters),
+      );
       return create(ListInstallationsResponseSchema, {
         installations: page.map(toInstallation),
-        nextPageToken:
-          rows.length > input.pageSize && last !== undefined
-            ? encodeKeysetToken([last.installation_id.toString()], filters)
-            : "",
+        nextPageToken,
       });
     },
 
@@ -210,8 +208,9 @@ export function createInstallationHandlers(deps: ServiceDeps) {
         .orderBy("github_repository_id")
         .limit(input.pageSize + 1)
         .execute();
-      const page = rows.slice(0, input.pageSize);
-      const last = page.at(-1);
+      const { page, nextPageToken } = nextPage(rows, input.pageSize, (last) =>
+        encodeKeysetToken([last.github_repository_id.toString()], filters),
+      );
       return create(ListInstallationRepositoriesResponseSchema, {
         repositories: page.map((row) => {
           const jobs = workflowJobs.safeParse(row.workflow_jobs);
@@ -222,10 +221,7 @@ export function createInstallationHandlers(deps: ServiceDeps) {
             runsOn: jobs.success ? jobs.data.map((job) => ({ labels: job.labels })) : [],
           });
         }),
-        nextPageToken:
-          rows.length > input.pageSize && last !== undefined
-            ? encodeKeysetToken([last.github_repository_id.toString()], filters)
-            : "",
+        nextPageToken,
       });
     },
   };

@@ -9,7 +9,7 @@ import {
 import { sql } from "kysely";
 import { callerOf } from "../context.js";
 import { notFound } from "../errors.js";
-import { decodeKeysetToken, encodeKeysetToken, keyPatterns } from "../pagination.js";
+import { decodeKeysetToken, encodeKeysetToken, keyPatterns, nextPage } from "../pagination.js";
 import type { ServiceDeps } from "../service-deps.js";
 import { parseRequest } from "../validation.js";
 import { getJobRequest, listJobsRequest } from "./requests.js";
@@ -82,14 +82,12 @@ export function createJobHandlers(deps: ServiceDeps) {
         .orderBy("j.github_job_id", "desc")
         .limit(input.pageSize + 1)
         .execute();
-      const page = rows.slice(0, input.pageSize);
-      const last = page.at(-1);
+      const { page, nextPageToken } = nextPage(rows, input.pageSize, (last) =>
+        encodeKeysetToken([last.cursor_time, last.github_job_id.toString()], filters),
+      );
       return create(ListJobsResponseSchema, {
         jobs: page.map(toJob),
-        nextPageToken:
-          rows.length > input.pageSize && last !== undefined
-            ? encodeKeysetToken([last.cursor_time, last.github_job_id.toString()], filters)
-            : "",
+        nextPageToken,
       });
     },
 

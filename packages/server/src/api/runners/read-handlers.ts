@@ -13,7 +13,7 @@ import {
 import { sql } from "kysely";
 import { callerOf } from "../context.js";
 import { notFound } from "../errors.js";
-import { decodePageToken, encodePageToken } from "../pagination.js";
+import { decodePageToken, encodePageToken, nextPage } from "../pagination.js";
 import { parseRequest } from "../validation.js";
 import { runnerMetrics } from "./metrics.js";
 import { getRunnerMetricsRequest, listRunnersRequest, runnerIdRequest } from "./requests.js";
@@ -84,15 +84,13 @@ export function createRunnerReads(deps: RunnerServiceDeps) {
         .orderBy("id", "desc")
         .limit(input.pageSize + 1)
         .execute();
-      const page = rows.slice(0, input.pageSize);
-      const last = page.at(-1);
+      const { page, nextPageToken } = nextPage(rows, input.pageSize, (last) =>
+        encodePageToken({ time: last.cursor_time, id: last.id }, filters),
+      );
       const fleets = await fleetsOf(db, page);
       return create(ListRunnersResponseSchema, {
         runners: page.map((row) => toRunner(row, fleets.get(row.id))),
-        nextPageToken:
-          rows.length > input.pageSize && last !== undefined
-            ? encodePageToken({ time: last.cursor_time, id: last.id }, filters)
-            : "",
+        nextPageToken,
       });
     },
 

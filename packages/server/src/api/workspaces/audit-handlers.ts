@@ -6,7 +6,7 @@ import {
 } from "@hangar/api/workspace_service_pb.js";
 import { sql } from "kysely";
 import { callerOf } from "../context.js";
-import { decodeKeysetToken, encodeKeysetToken, keyPatterns } from "../pagination.js";
+import { decodeKeysetToken, encodeKeysetToken, keyPatterns, nextPage } from "../pagination.js";
 import type { ServiceDeps } from "../service-deps.js";
 import { parseRequest } from "../validation.js";
 import { listAuditEventsRequest } from "./requests.js";
@@ -45,14 +45,12 @@ export function createAuditHandlers(deps: ServiceDeps) {
         .orderBy("id", "desc")
         .limit(input.pageSize + 1)
         .execute();
-      const page = rows.slice(0, input.pageSize);
-      const last = page.at(-1);
+      const { page, nextPageToken } = nextPage(rows, input.pageSize, (last) =>
+        encodeKeysetToken([last.id.toString()], filters),
+      );
       return create(ListAuditEventsResponseSchema, {
         events: page.map(toAuditEvent),
-        nextPageToken:
-          rows.length > input.pageSize && last !== undefined
-            ? encodeKeysetToken([last.id.toString()], filters)
-            : "",
+        nextPageToken,
       });
     },
   };

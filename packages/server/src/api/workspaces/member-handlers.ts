@@ -16,7 +16,7 @@ import type { Database } from "../../storage/schema.js";
 import { writeAudit } from "../audit.js";
 import { callerOf, requestInfo, type Caller } from "../context.js";
 import { failedPrecondition, notFound } from "../errors.js";
-import { decodeKeysetToken, encodeKeysetToken, keyPatterns } from "../pagination.js";
+import { decodeKeysetToken, encodeKeysetToken, keyPatterns, nextPage } from "../pagination.js";
 import type { ServiceDeps } from "../service-deps.js";
 import { parseRequest } from "../validation.js";
 import {
@@ -90,14 +90,12 @@ export function createMemberHandlers(deps: ServiceDeps) {
         .orderBy("m.user_id")
         .limit(input.pageSize + 1)
         .execute();
-      const page = rows.slice(0, input.pageSize);
-      const last = page.at(-1);
+      const { page, nextPageToken } = nextPage(rows, input.pageSize, (last) =>
+        encodeKeysetToken([last.cursor_time, last.user_id], filters),
+      );
       return create(ListMembersResponseSchema, {
         members: page.map(toMember),
-        nextPageToken:
-          rows.length > input.pageSize && last !== undefined
-            ? encodeKeysetToken([last.cursor_time, last.user_id], filters)
-            : "",
+        nextPageToken,
       });
     },
 

@@ -15,7 +15,7 @@ import { deleteObjectTuples, writeProjectTuples } from "../../authz/index.js";
 import { writeAudit } from "../audit.js";
 import { callerOf, requestInfo, type Caller } from "../context.js";
 import { failedPrecondition, notFound } from "../errors.js";
-import { decodeKeysetToken, encodeKeysetToken, keyPatterns } from "../pagination.js";
+import { decodeKeysetToken, encodeKeysetToken, keyPatterns, nextPage } from "../pagination.js";
 import { notifyPools } from "../runners/pool-signals.js";
 import type { ServiceDeps } from "../service-deps.js";
 import { parseRequest } from "../validation.js";
@@ -104,14 +104,12 @@ export function createProjectHandlers(deps: ServiceDeps) {
         .orderBy("id")
         .limit(input.pageSize + 1)
         .execute();
-      const page = rows.slice(0, input.pageSize);
-      const last = page.at(-1);
+      const { page, nextPageToken } = nextPage(rows, input.pageSize, (last) =>
+        encodeKeysetToken([last.cursor_time, last.id], filters),
+      );
       return create(ListProjectsResponseSchema, {
         projects: page.map(toProject),
-        nextPageToken:
-          rows.length > input.pageSize && last !== undefined
-            ? encodeKeysetToken([last.cursor_time, last.id], filters)
-            : "",
+        nextPageToken,
       });
     },
 

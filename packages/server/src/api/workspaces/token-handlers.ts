@@ -13,7 +13,7 @@ import { revokeAll, tokenSubject, type Role } from "../../authz/index.js";
 import { writeAudit } from "../audit.js";
 import { callerOf, requestInfo } from "../context.js";
 import { notFound, permissionDenied } from "../errors.js";
-import { decodeKeysetToken, encodeKeysetToken, keyPatterns } from "../pagination.js";
+import { decodeKeysetToken, encodeKeysetToken, keyPatterns, nextPage } from "../pagination.js";
 import { includes, roleIn } from "../roles.js";
 import type { ServiceDeps } from "../service-deps.js";
 import { createApiToken } from "../tokens.js";
@@ -105,14 +105,12 @@ export function createTokenHandlers(deps: ServiceDeps) {
         .orderBy("t.id", "desc")
         .limit(input.pageSize + 1)
         .execute();
-      const page = rows.slice(0, input.pageSize);
-      const last = page.at(-1);
+      const { page, nextPageToken } = nextPage(rows, input.pageSize, (last) =>
+        encodeKeysetToken([last.cursor_time, last.id], filters),
+      );
       return create(ListApiTokensResponseSchema, {
         tokens: page.map(toApiToken),
-        nextPageToken:
-          rows.length > input.pageSize && last !== undefined
-            ? encodeKeysetToken([last.cursor_time, last.id], filters)
-            : "",
+        nextPageToken,
       });
     },
 

@@ -25,7 +25,7 @@ import type { Database } from "../../storage/schema.js";
 import { writeAudit } from "../audit.js";
 import { callerOf, requestInfo } from "../context.js";
 import { notFound } from "../errors.js";
-import { decodeKeysetToken, encodeKeysetToken, keyPatterns } from "../pagination.js";
+import { decodeKeysetToken, encodeKeysetToken, keyPatterns, nextPage } from "../pagination.js";
 import { notifyPools } from "../runners/pool-signals.js";
 import { requirePlatformAdmin, roleIn } from "../roles.js";
 import type { ServiceDeps } from "../service-deps.js";
@@ -154,18 +154,16 @@ export function createWorkspaceHandlers(deps: ServiceDeps & { namespacePrefix: s
         .orderBy("id")
         .limit(input.pageSize + 1)
         .execute();
-      const page = rows.slice(0, input.pageSize);
+      const { page, nextPageToken } = nextPage(rows, input.pageSize, (last) =>
+        encodeKeysetToken([last.id], filters),
+      );
       const workspaces = [];
       for (const row of page) {
         workspaces.push(toWorkspace(row, (await roleIn(authorizer, caller, row.id)) ?? ""));
       }
-      const last = page.at(-1);
       return create(ListWorkspacesResponseSchema, {
         workspaces,
-        nextPageToken:
-          rows.length > input.pageSize && last !== undefined
-            ? encodeKeysetToken([last.id], filters)
-            : "",
+        nextPageToken,
       });
     },
 
