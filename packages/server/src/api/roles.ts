@@ -1,4 +1,6 @@
-import { PLATFORM_ADMIN, PLATFORM_OBJECT, roles, type Role } from "../authz/index.js";
+import type { Kysely } from "kysely";
+import { listObjects, PLATFORM_ADMIN, PLATFORM_OBJECT, roles, type Role } from "../authz/index.js";
+import type { Database } from "../storage/schema.js";
 import type { Authorizer } from "./access.js";
 import type { Caller } from "./context.js";
 import { permissionDenied } from "./errors.js";
@@ -30,6 +32,27 @@ export async function roleIn(
     if (held) return role;
   }
   return undefined;
+}
+
+/**
+ * The strongest role the caller holds in each workspace it reaches: one query per role
+ * (four), where asking per workspace would take up to four per row of a page.
+ */
+export async function rolesByWorkspace(
+  db: Kysely<Database>,
+  caller: Caller,
+): Promise<Map<string, Role>> {
+  const reached = await Promise.all(
+    roles.map((role) =>
+      listObjects(db, { namespace: "workspace", relation: role, subject: caller.subject }),
+    ),
+  );
+  const strongest = new Map<string, Role>();
+  // `roles` runs strongest first, so a workspace keeps the first role that reaches it.
+  roles.forEach((role, index) => {
+    for (const id of reached[index] ?? []) if (!strongest.has(id)) strongest.set(id, role);
+  });
+  return strongest;
 }
 
 export function isPlatformAdmin(authorizer: Authorizer, caller: Caller): Promise<boolean> {

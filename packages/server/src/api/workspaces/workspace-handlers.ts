@@ -17,7 +17,6 @@ import { sql, type Transaction } from "kysely";
 import {
   deleteWorkspaceTuples,
   grantRole,
-  listObjects,
   writeProjectTuples,
   writeWorkspaceTuples,
 } from "../../authz/index.js";
@@ -27,7 +26,7 @@ import { callerOf, requestInfo } from "../context.js";
 import { notFound } from "../errors.js";
 import { decodeKeysetToken, encodeKeysetToken, keyPatterns, nextPage } from "../pagination.js";
 import { notifyPools } from "../runners/pool-signals.js";
-import { requirePlatformAdmin, roleIn } from "../roles.js";
+import { requirePlatformAdmin, roleIn, rolesByWorkspace } from "../roles.js";
 import type { ServiceDeps } from "../service-deps.js";
 import { parseRequest } from "../validation.js";
 import {
@@ -136,11 +135,8 @@ export function createWorkspaceHandlers(deps: ServiceDeps & { namespacePrefix: s
     async listWorkspaces(request: ListWorkspacesRequest, context: HandlerContext) {
       const input = parseRequest(listWorkspacesRequest, request);
       const caller = callerOf(context);
-      const visible = await listObjects(db, {
-        namespace: "workspace",
-        relation: "viewer",
-        subject: caller.subject,
-      });
+      const held = await rolesByWorkspace(db, caller);
+      const visible = [...held.keys()];
       const filters = ["workspaces", caller.subject];
       const cursor = decodeKeysetToken(input.pageToken, filters, [keyPatterns.uuid]);
       if (visible.length === 0) return create(ListWorkspacesResponseSchema, {});
@@ -157,10 +153,7 @@ export function createWorkspaceHandlers(deps: ServiceDeps & { namespacePrefix: s
       const { page, nextPageToken } = nextPage(rows, input.pageSize, (last) =>
         encodeKeysetToken([last.id], filters),
       );
-      const workspaces = [];
-      for (const row of page) {
-        workspaces.push(toWorkspace(row, (await roleIn(authorizer, caller, row.id)) ?? ""));
-      }
+      const workspaces = page.map((row) => toWorkspace(row, held.get(row.id) ?? ""));
       return create(ListWorkspacesResponseSchema, {
         workspaces,
         nextPageToken,
