@@ -3,20 +3,26 @@
 //
 // The usage ledger on the local PostgreSQL, in a database of its own:
 //
-// 1. single-row: recordUsage itself (read the job and its price, INSERT … ON CONFLICT DO
-//    NOTHING, the daily upsert, one transaction), `--concurrency` at a time, 20% of the
-//    calls repeating a job already billed; yardstick: a bare single-row INSERT into an
-//    unindexed table at the same concurrency.
-// 2. batched: multi-row INSERT … ON CONFLICT DO NOTHING RETURNING feeding the daily
-//    upsert in the same statement (only rows actually inserted move the totals), batches
-//    of `--batch` rows with 20% duplicates; yardstick: the same rows into an unindexed
-//    table with a plain multi-row INSERT.
-// 3. statement: `--events` usage events generated with generate_series, the daily totals
-//    built from them, then monthlyStatement() for random workspace-months; yardstick: a
-//    SELECT of one usage_daily row by key. The same statement computed straight from
-//    usage_events is shown for comparison.
+// 1. single-row: recordUsage itself (read the job and its price, then INSERT … ON
+//    CONFLICT DO NOTHING, whose trigger queues the event for the daily totals; each call
+//    its own committed transaction), `--concurrency` at a time (as the activities of a
+//    couple of workers with their default pools of 10), 20% of the calls repeating a job
+//    already billed; yardstick: a bare single-row INSERT into an unindexed table at the
+//    same concurrency.
+// 2. batched: multi-row INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING (the
+//    trigger queues only the rows actually inserted), batches of `--batch` rows with 20%
+//    duplicates; yardstick: the same rows into an unindexed table with a plain multi-row
+//    INSERT.
+// 3. rollup: rollUpAllUsage() moving everything the two runs queued into the daily
+//    totals, timed; the exact totals (rolled up + queued) are checked against the ledger
+//    before it, the rolled-up totals alone after it.
+// 4. statement: `--events` usage events generated with generate_series, the daily totals
+//    built from them, plus a queue of events not yet rolled up, then monthlyStatement()
+//    for random workspace-months; yardstick: a SELECT of one usage_daily row by key. The
+//    same statement computed straight from usage_events is shown for comparison.
 //
-// Afterwards it checks 0 duplicate events and that the daily totals equal the ledger.
+// Every connection runs with synchronous_commit on, production's setting (the test
+// server itself runs with fsync off, for both the measures and their yardsticks).
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import pg from "pg";
@@ -25,6 +31,7 @@ import { createUsageActivities } from "@hangar/server/activities/usage.js";
 import { createDatabase } from "@hangar/server/storage/database.js";
 import { migrate } from "@hangar/server/storage/migrate.js";
 import { createTenant, type Tenant } from "@hangar/server/storage/test-fixtures.js";
+import { rollUpAllUsage } from "@hangar/server/storage/usage-rollup.js";
 import { monthlyStatement } from "@hangar/server/storage/usage-statements.js";
 
 const { values: args } = parseArgs({
@@ -44,6 +51,8 @@ const BATCH = Number(args.batch);
 const EVENTS = Number(args.events);
 const STATEMENTS = Number(args.statements);
 const DUPLICATES = 0.2;
+/** Events not yet rolled up while statements are measured: 10 s of the single-row target. */
+const TAIL = 50_000;
 const TENANTS = 20;
 const TARGETS = { singlePerSecond: 5_000, batchedPerSecond: 50_000, statementP99Ms: 200 };
 
@@ -172,35 +181,18 @@ async function singleRow(
   }
 }
 
-/** One statement: the new events of a batch, and the daily totals moved by exactly those. */
+/** One statement: the new events of a batch; the trigger queues exactly those for the totals. */
 const batchInsert = `
-WITH input AS (
-  SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::bigint[])
-    AS i(github_job_id, workspace_id, project_id, runner_id, offering_id, repository_id)
-  ORDER BY github_job_id
-), inserted AS (
-  INSERT INTO usage_events (github_job_id, workspace_id, project_id, runner_id, offering_id,
-    github_repository_id, billable_minutes, billable_seconds, unit_price, amount, currency,
-    occurred_at)
-  SELECT github_job_id, workspace_id, project_id, runner_id, offering_id, repository_id, 3, 180,
-    0.008, 0.024, 'USD', $7::timestamptz
-  FROM input
-  ON CONFLICT (github_job_id) DO NOTHING
-  RETURNING workspace_id, offering_id, currency, occurred_at, billable_minutes,
-    billable_seconds, amount
-)
-INSERT INTO usage_daily (workspace_id, day, offering_id, currency, job_count, minutes, seconds,
-  amount)
-SELECT workspace_id, (occurred_at AT TIME ZONE 'UTC')::date, offering_id, currency, count(*),
-  sum(billable_minutes), sum(billable_seconds), sum(amount)
-FROM inserted
-GROUP BY 1, 2, 3, 4
-ORDER BY 1, 2, 3, 4
-ON CONFLICT ON CONSTRAINT usage_daily_key DO UPDATE SET
-  job_count = usage_daily.job_count + EXCLUDED.job_count,
-  minutes = usage_daily.minutes + EXCLUDED.minutes,
-  seconds = usage_daily.seconds + EXCLUDED.seconds,
-  amount = usage_daily.amount + EXCLUDED.amount`;
+INSERT INTO usage_events (github_job_id, workspace_id, project_id, runner_id, offering_id,
+  github_repository_id, billable_minutes, billable_seconds, unit_price, amount, currency,
+  occurred_at)
+SELECT github_job_id, workspace_id, project_id, runner_id, offering_id, repository_id, 3, 180,
+  0.008, 0.024, 'USD', $7::timestamptz
+FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::bigint[])
+  AS i(github_job_id, workspace_id, project_id, runner_id, offering_id, repository_id)
+-- Batches that share jobs take their keys in one order, or they could deadlock.
+ORDER BY github_job_id
+ON CONFLICT (github_job_id) DO NOTHING`;
 
 async function batched(
   pool: pg.Pool,
@@ -249,24 +241,44 @@ async function batched(
   };
 }
 
-async function ledgerChecks(
-  pool: pg.Pool,
-): Promise<{ events: number; duplicates: number; dailyMatches: boolean }> {
-  const { rows } = await pool.query<{ events: string; duplicates: string; matches: boolean }>(`
+/** The ledger's daily groups against `totals`' (both as text), in one snapshot. */
+async function ledgerEquals(pool: pg.Pool, totals: string): Promise<boolean> {
+  const groups = (source: string) => `
+    SELECT coalesce(array_agg(x ORDER BY x), '{}') FROM (
+      SELECT workspace_id::text || day || coalesce(offering_id, '') || currency || sum(n) || '/'
+        || sum(seconds) || '/' || sum(amount) AS x
+      FROM (${source}) s GROUP BY workspace_id, day, offering_id, currency) g`;
+  const { rows } = await pool.query<{ equal: boolean }>(
+    `SELECT (${groups(`SELECT workspace_id, (occurred_at AT TIME ZONE 'UTC')::date AS day,
+       offering_id, currency, 1 AS n, billable_seconds AS seconds, amount FROM usage_events`)})
+     = (${groups(totals)}) AS equal`,
+  );
+  return rows[0]?.equal === true;
+}
+
+const rolledUp = `SELECT workspace_id, day, offering_id, currency, job_count AS n, seconds, amount
+  FROM usage_daily`;
+const rolledUpAndQueued = `${rolledUp} UNION ALL
+  SELECT workspace_id, day, offering_id, currency, 1, seconds, amount FROM usage_rollup_pending`;
+
+async function ledgerChecks(url: string, pool: pg.Pool) {
+  const { rows } = await pool.query<{ events: string; duplicates: string; queued: string }>(`
     SELECT (SELECT count(*) FROM usage_events) AS events,
       (SELECT count(*) - count(DISTINCT github_job_id) FROM usage_events) AS duplicates,
-      (SELECT coalesce(array_agg(x ORDER BY x), '{}') FROM (
-         SELECT workspace_id::text || (occurred_at AT TIME ZONE 'UTC')::date || coalesce(offering_id, '')
-           || count(*) || '/' || sum(billable_seconds) || '/' || sum(amount) AS x
-         FROM usage_events GROUP BY workspace_id, (occurred_at AT TIME ZONE 'UTC')::date, offering_id) e)
-      = (SELECT coalesce(array_agg(x ORDER BY x), '{}') FROM (
-         SELECT workspace_id::text || day || coalesce(offering_id, '') || job_count || '/' || seconds
-           || '/' || amount AS x FROM usage_daily) d) AS matches`);
-  const row = rows[0];
+      (SELECT count(*) FROM usage_rollup_pending) AS queued`);
+  const exactBefore = await ledgerEquals(pool, rolledUpAndQueued);
+  const handle = createDatabase(url, { max: 1 });
+  const started = performance.now();
+  const rolled = await rollUpAllUsage(handle.db).finally(handle.close);
+  const rollupSeconds = (performance.now() - started) / 1000;
   return {
-    events: Number(row?.events),
-    duplicates: Number(row?.duplicates),
-    dailyMatches: row?.matches === true,
+    events: Number(rows[0]?.events),
+    duplicates: Number(rows[0]?.duplicates),
+    queued: Number(rows[0]?.queued),
+    exactBefore,
+    rolled,
+    rollupPerSecond: rolled / rollupSeconds,
+    dailyMatches: await ledgerEquals(pool, rolledUp),
   };
 }
 
@@ -279,7 +291,7 @@ async function generateYear(pool: pg.Pool, tenants: readonly Tenant[]): Promise<
   const started = performance.now();
   const client = await pool.connect();
   try {
-    await client.query("TRUNCATE usage_events, usage_daily");
+    await client.query("TRUNCATE usage_events, usage_daily, usage_rollup_pending");
     await client.query("SET session_replication_role = replica");
     await client.query("SET maintenance_work_mem = '512MB'");
     const chunk = 1_000_000;
@@ -314,8 +326,31 @@ async function generateYear(pool: pg.Pool, tenants: readonly Tenant[]): Promise<
         sum(billable_minutes), sum(billable_seconds), sum(amount)
       FROM usage_events GROUP BY 1, 2, 3, 4`);
     await client.query("SET session_replication_role = origin");
+    // A backlog the rollup has not reached yet, written the ordinary way (foreign keys
+    // and the trigger on): statements must read it too.
+    const tailFirstId = 6_000_000_000;
+    await insertJobs(client, tenants, tailFirstId, TAIL);
+    await client.query(
+      `INSERT INTO usage_events (github_job_id, workspace_id, project_id, runner_id, offering_id,
+         github_repository_id, billable_minutes, billable_seconds, unit_price, amount, currency,
+         occurred_at)
+       SELECT j.github_job_id, j.workspace_id, t.project_id, j.runner_id, t.offering_id,
+         j.github_repository_id, 3, 180, 0.008, 0.024, 'USD',
+         timestamptz '2025-01-01' + ((j.github_job_id - $1)::double precision / $2) * interval '365 days'
+       FROM jobs j JOIN unnest($3::uuid[], $4::uuid[], $5::text[]) AS t(workspace_id, project_id, offering_id)
+         ON t.workspace_id = j.workspace_id
+       WHERE j.github_job_id >= $1`,
+      [
+        tailFirstId,
+        TAIL,
+        tenants.map((t) => t.workspaceId),
+        tenants.map((t) => t.projectId),
+        tenants.map((t) => t.offeringId),
+      ],
+    );
     await client.query("ANALYZE usage_events");
     await client.query("ANALYZE usage_daily");
+    await client.query("ANALYZE usage_rollup_pending");
   } finally {
     client.release();
   }
@@ -379,6 +414,9 @@ async function main(): Promise<void> {
   await admin.query(`CREATE DATABASE ${name}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
+  // Production leaves synchronous_commit at PostgreSQL's default (on); so does the bench,
+  // whatever the test server's own setting.
+  url.searchParams.set("options", "-c synchronous_commit=on");
   const databaseUrl = url.toString();
   const handle = createDatabase(databaseUrl, { max: 8 });
   try {
@@ -395,7 +433,7 @@ async function main(): Promise<void> {
 
     const single = await singleRow(databaseUrl, handle.pool, tenants);
     const batch = await batched(handle.pool, tenants);
-    const checks = await ledgerChecks(handle.pool);
+    const checks = await ledgerChecks(databaseUrl, handle.pool);
     const generatedIn = await generateYear(handle.pool, tenants);
     const statement = await statements(databaseUrl, handle.pool, tenants);
 
@@ -417,12 +455,19 @@ async function main(): Promise<void> {
     ]);
     console.log(
       `ledger after both: ${round(checks.events)} events (${round(single.recorded)} recorded by the ` +
-        `single-row run), ${checks.duplicates} duplicate rows ${verdict(checks.duplicates === 0)}, ` +
-        `daily totals equal the ledger: ${verdict(checks.dailyMatches)}`,
+        `single-row run), ${checks.duplicates} duplicate rows ${verdict(checks.duplicates === 0)}; ` +
+        `${round(checks.queued)} queued, rolled-up + queued totals equal the ledger: ` +
+        verdict(checks.exactBefore),
+    );
+    console.log(
+      `rollup: ${round(checks.rolled)} queued events into the daily totals at ` +
+        `${round(checks.rollupPerSecond)}/s; daily totals equal the ledger: ` +
+        verdict(checks.dailyMatches),
     );
     console.log(
       `statement dataset: ${round(EVENTS)} events over 2025 generated and aggregated in ` +
-        `${generatedIn.toFixed(1)} s; ~${round(statement.jobsPerStatement)} jobs in a workspace-month`,
+        `${generatedIn.toFixed(1)} s, plus ${round(TAIL)} not yet rolled up; ` +
+        `~${round(statement.jobsPerStatement)} jobs in a workspace-month`,
     );
     const ms = (n: number) => `${n.toFixed(2)} ms`;
     console.table([

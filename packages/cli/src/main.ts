@@ -1,52 +1,34 @@
 #!/usr/bin/env node
-import { ConfigError } from "@hangar/server/config/load.js";
-import { migrate } from "./commands/migrate.js";
-import { start } from "./commands/start.js";
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { coreCommands } from "./commands/index.js";
+import { simCommand } from "./commands/sim/index.js";
+import { processIo } from "./io.js";
+import { run, type CommandFactory } from "./program.js";
 
-const usage = `hangar — ephemeral GitHub Actions runners on Kubernetes
+/** Every command group of `hangar`. Groups in their own folders are registered here. */
+export const commands: readonly CommandFactory[] = [...coreCommands, (io) => simCommand(io)];
 
-usage: hangar <command>
-
-commands:
-  start     run the whole platform on this machine with local services (npm start)
-            --database postgres  use the local PostgreSQL service instead of the
-                                 embedded PGlite database (the default)
-  migrate   apply database migrations to HANGAR_DATABASE_URL
-  help      show this text
-
-Local services alone: npm run services -- <up|down|status|env>
-Configuration: docs/configuration.md`;
-
-async function main(argv: string[]): Promise<number> {
-  const [command] = argv;
-  switch (command) {
-    case "start":
-      await start(process.env, argv.slice(1));
-      return 0;
-    case "migrate":
-      await migrate(process.env);
-      return 0;
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    default:
-      process.stderr.write(`hangar: unknown command "${command}"\n\n${usage}\n`);
-      return 2;
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    // Configuration problems are the user's to fix: say what, without a stack.
-    process.stderr.write(
-      `hangar: ${error instanceof ConfigError || !(error instanceof Error) ? String(error instanceof Error ? error.message : error) : (error.stack ?? error.message)}\n`,
-    );
-    process.exitCode = error instanceof ConfigError ? 78 : 1;
-  },
-);
+if (isEntryPoint()) {
+  run(process.argv.slice(2), processIo(), commands).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(
+        `hangar: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exitCode = 1;
+    },
+  );
+}

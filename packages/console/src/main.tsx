@@ -3,7 +3,7 @@ import { createRoot } from "react-dom/client";
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { TransportProvider } from "@connectrpc/connect-query";
 import { transport, isUnauthenticated } from "./api/transport.js";
-import { clearToken } from "./api/session.js";
+import { clearToken, signInFromFragment } from "./api/session.js";
 import { navigate } from "./router.js";
 import { App } from "./app.js";
 import "./styles.css";
@@ -26,6 +26,9 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+// Before the first render, so that a `#token=…` link opens the dashboard signed in.
+signInFromFragment();
 
 const root = document.getElementById("root");
 if (root === null) throw new Error("index.html has no #root");

@@ -90,6 +90,34 @@ describe("the dashboard", () => {
     await shoot(dark, "overview-dark");
   });
 
+  it("signs in from a #token= link, as npm start prints it, and drops the token from the address", async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    await page.goto(`${api.url}/#token=${ADMIN_TOKEN}`);
+    await page.waitForURL(/\/w\/acme$/);
+    expect(await page.getByTestId("caller-role").textContent()).toBe("admin");
+    const location = await page.evaluate(() => ({
+      href: window.location.href,
+      kept: sessionStorage.getItem("hangar.token"),
+    }));
+    expect(location.href).toBe(`${api.url}/w/acme`);
+    expect(location.href).not.toContain(ADMIN_TOKEN);
+    expect(location.kept).toBe(ADMIN_TOKEN);
+    // The history entry that held the token was replaced, not left behind to go back to.
+    await page.goBack();
+    expect(page.url()).toBe("about:blank");
+
+    // A link with a token that is not valid ends on the sign-in page, signed out.
+    const stale = await (await browser.newContext()).newPage();
+    await stale.goto(`${api.url}/#token=hgr_not_a_token`);
+    await stale.getByLabel("API token").waitFor();
+    expect(await stale.evaluate(() => window.location.hash)).toBe("");
+    expect(await stale.evaluate(() => sessionStorage.getItem("hangar.token"))).toBeNull();
+    await stale.context().close();
+  });
+
   it("creates a runner after pointing out invalid fields, lists it, and shows jobs reaching it", async () => {
     const page = await signedIn(ADMIN_TOKEN);
     await page.getByRole("link", { name: "Runners", exact: true }).click();

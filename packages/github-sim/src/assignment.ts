@@ -1,6 +1,7 @@
 import { isoAt } from "./clock.js";
 import type { SimContext } from "./state/context.js";
 import { completeJob } from "./state/jobs.js";
+import { groupAdmits, groupOfRunner } from "./state/runner-groups.js";
 import type { JobRecord, RunnerRecord } from "./state/records.js";
 
 const QUEUE_LIMIT_MS = 24 * 3_600_000;
@@ -14,14 +15,18 @@ export function labelsMatch(
   return jobLabels.every((l) => have.has(l.toLowerCase()));
 }
 
-/** Repo runners serve their repository; org runners serve every repository of the org. */
+/**
+ * Repo runners serve their repository; org runners serve the repositories of the org
+ * that their runner group admits.
+ */
 export function canServe(ctx: SimContext, runner: RunnerRecord, job: JobRecord): boolean {
   if (runner.scope.kind === "repo") return runner.scope.repositoryId === job.repositoryId;
   const repo = ctx.state.repositories.get(job.repositoryId);
   return (
     repo !== undefined &&
     repo.owner.type === "Organization" &&
-    repo.owner.login.toLowerCase() === runner.scope.owner.toLowerCase()
+    repo.owner.login.toLowerCase() === runner.scope.owner.toLowerCase() &&
+    groupAdmits(groupOfRunner(ctx, runner), repo)
   );
 }
 

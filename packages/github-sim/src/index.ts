@@ -21,3 +21,14 @@ export type {
 export type { RequestLogEntry } from "./server.js";
 export { decodeJitConfig } from "./state/runners.js";
 export type { JitConfigDocument } from "./state/runners.js";
+export { startWorkload } from "./workload/driver.js";
+export type { RunningWorkload, WorkloadCounts, WorkloadDriverOptions } from "./workload/driver.js";
+export { WorkloadOptionsError, workloadOptionsProblems } from "./workload/options.js";
+export type {
+  DurationRange,
+  RunShape,
+  WeightedLabels,
+  WorkloadOptions,
+} from "./workload/options.js";
+export { summarizeJobs } from "./workload/summary.js";
+export type { JobsSummary } from "./workload/summary.js";

@@ -17,6 +17,7 @@ import { appRoutes } from "./routes/app.js";
 import type { RouteDeps } from "./routes/deps.js";
 import { hookDeliveryRoutes } from "./routes/hook-deliveries.js";
 import { installationRoutes } from "./routes/installation.js";
+import { runnerGroupRoutes } from "./routes/runner-groups.js";
 import { runnerRoutes } from "./routes/runners.js";
 import { buildServer, type RequestLogEntry } from "./server.js";
 import { tick } from "./assignment.js";
@@ -35,6 +36,8 @@ export interface SimulatorOptions {
   assignmentTimeoutSeconds?: number;
   kubeConfig?: KubeConfig;
   autoTick?: boolean;
+  /** False: a plan without custom runner groups (GitHub Free); creating one is refused. */
+  customRunnerGroups?: boolean;
 }
 
 export interface SimulatorStats {
@@ -79,6 +82,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clock,
     app: { id: app.id, slug: app.slug },
     assignmentTimeoutMs: (options.assignmentTimeoutSeconds ?? 60) * 1000,
+    customRunnerGroups: options.customRunnerGroups ?? true,
     emit: (event) => {
       const outgoing = toOutgoing(state, event, urls);
       if (outgoing) deliveries.enqueue(outgoing);
@@ -111,6 +115,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   hookDeliveryRoutes(server, routeDeps);
   installationRoutes(server, routeDeps);
   runnerRoutes(server, routeDeps);
+  runnerGroupRoutes(server, routeDeps);
   actionsRoutes(server, routeDeps);
   const control = createLocalControl({ ctx, deliveries, failures, inFlight });
   registerControlRoutes(server, control);

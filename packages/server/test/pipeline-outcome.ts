@@ -9,6 +9,7 @@ import { billableMinutes, usageAmount } from "../src/domain/billing.js";
 import { workflowIds, workflowTypes } from "../src/domain/workflow-names.js";
 import type { GitHubApp } from "../src/github/types.js";
 import type { Database } from "../src/storage/schema.js";
+import { exactDailyUsage } from "../src/storage/usage-rollup.js";
 import { usageStatement } from "../src/storage/usage-statements.js";
 import type { JobMatrix } from "./job-matrix.js";
 
@@ -191,8 +192,9 @@ export async function expectOutcomeMatchesGitHub(input: {
     amount: usageAmount(minutes, pricePerMinute),
   }));
   expect(charged.sort(byJob)).toEqual(due.sort(byJob));
+  // The daily totals as statements see them: rolled up, plus what is still queued.
   const daily = await db
-    .selectFrom("usage_daily")
+    .selectFrom(exactDailyUsage(db))
     .select((eb) => [
       eb.fn.sum<string>("job_count").as("jobs"),
       eb.fn.sum<string>("minutes").as("minutes"),

@@ -233,7 +233,9 @@ describe("one job's trace", () => {
       expect.arrayContaining([
         expect.stringMatching(/^RunActivity:/),
         "RunWorkflow:runnerInstanceWorkflow",
-        "StartChildWorkflow:runnerInstanceWorkflow",
+        // The pool starts its instances from a local activity, by workflow id.
+        "StartWorkflow:runnerInstanceWorkflow",
+        "RunActivity:startRunnerInstances",
       ]),
     );
     const pod = inTrace.find((span) => span.name === "Kubernetes create Pod");

@@ -4,7 +4,12 @@ import { configVariables } from "@hangar/server/config/variables.js";
 // two checkouts can run side by side. Hangar's own listeners move with them, unless set
 // explicitly; otherwise both would still want the intake's 8080.
 
-const listeners = ["HANGAR_INTAKE_PORT", "HANGAR_API_PORT", "HANGAR_METRICS_PORT"] as const;
+const listeners = [
+  "HANGAR_INTAKE_PORT",
+  "HANGAR_API_PORT",
+  "HANGAR_METRICS_PORT",
+  "HANGAR_SIMULATOR_PORT",
+] as const;
 
 const MAX_OFFSET = 4000;
 

@@ -12,6 +12,7 @@ import { startDev } from "@hangar/server/main/dev.js";
 import { createLogger } from "@hangar/server/observability/logger.js";
 import { ensureConsoleBuilt } from "./start-console.js";
 import { chooseStartDatabase } from "./start-database.js";
+import { dashboardLinkLines } from "./start-link.js";
 import { shiftedPorts } from "./start-ports.js";
 import { demoSummary } from "./start-summary.js";
 
@@ -96,8 +97,11 @@ export async function start(env: NodeJS.ProcessEnv, args: readonly string[] = []
     await services.stop();
     throw error;
   }
+  // Every request is logged at info: the demo's steady traffic and the dashboard's polling
+  // would soon bury the summary and its URL. Warnings and errors only, unless asked.
+  const quiet = !env["HANGAR_LOG_LEVEL"];
   const logger = createLogger({
-    level: config.log.level,
+    level: quiet ? "warn" : config.log.level,
     pretty: config.log.pretty,
     base: { role: config.role },
     secrets: () => secretValues(config),
@@ -117,7 +121,7 @@ export async function start(env: NodeJS.ProcessEnv, args: readonly string[] = []
   const databaseUrl = config.database.url.reveal().replace(/:[^:@/]+@/, ":***@");
   const summary = [
     "",
-    "Hangar is running (dev).",
+    "Hangar is running (dev). Press Ctrl-C to stop.",
     embedded
       ? `  PostgreSQL   ${databaseUrl}: embedded ${embedded.version}, data in ${embedded.dataDir} (\`--database postgres\` for the local PostgreSQL service)`
       : `  PostgreSQL   ${databaseUrl}`,
@@ -133,20 +137,25 @@ export async function start(env: NodeJS.ProcessEnv, args: readonly string[] = []
           `                 -d '{"workspaceId":"${dev.demoApi.workspaceId}"}' ${dev.apiUrl}/hangar.v1.RunnerService/ListRunners`,
         ]
       : []),
-    dashboard.kind === "failed"
-      ? `  Dashboard    not built (${dashboard.reason}); \`npm run build:console\`, then ${dev.apiUrl}/`
-      : `  Dashboard    ${dev.apiUrl}/${dev.demoApi ? ` (sign in with the API token above: ${dev.demoApi.token})` : ""}`,
     ...(dev.metricsUrl ? [`  Metrics      ${dev.metricsUrl}`] : []),
     ...(dev.simulatorUrl
       ? [`  GitHub       simulator at ${dev.simulatorUrl} (no GitHub App configured)`]
       : []),
     ...(dev.demo ? demoSummary(dev.demo) : []),
     `  Running      ${dev.roles.running.join(", ")}`,
+    `  Logs         ${quiet ? "warnings and errors (HANGAR_LOG_LEVEL=info shows every request)" : `level ${config.log.level}`}`,
     ...(dev.roles.notBuiltYet.length > 0
       ? [`  Not built yet ${dev.roles.notBuiltYet.join(", ")}`]
       : []),
     "",
-    "Press Ctrl-C to stop.",
+    // Last and alone, so that it is the obvious thing to open.
+    ...dashboardLinkLines({
+      apiUrl: dev.apiUrl,
+      demo: dev.demoApi
+        ? { token: dev.demoApi.token, workspace: dev.demo?.workspace.slug ?? "demo" }
+        : undefined,
+      notBuilt: dashboard.kind === "failed" ? dashboard.reason : undefined,
+    }),
     "",
   ];
   process.stderr.write(summary.join("\n"));

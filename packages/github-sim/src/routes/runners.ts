@@ -1,4 +1,3 @@
-import type { components } from "@octokit/openapi-types";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { GitHubHttpError, notFound } from "../http-error.js";
 import type { RunnerScope } from "../state/records.js";
@@ -150,30 +149,4 @@ export function runnerRoutes(app: FastifyInstance, deps: RouteDeps): void {
       },
     );
   }
-
-  app.get<{ Params: ScopeParams; Querystring: Record<string, string> }>(
-    "/orgs/:org/actions/runner-groups",
-    installationAuth,
-    (request, reply) => {
-      const { ownerLogin } = resolveScope(deps, request);
-      const base = deps.urls().apiBaseUrl;
-      const groups = deps.ctx.state.groupsOf(ownerLogin);
-      const page = paginate(groups, request.query, new URL(request.url, base));
-      return reply.send({
-        total_count: groups.length,
-        runner_groups: page.items.map((g): components["schemas"]["runner-groups-org"] => ({
-          id: g.id,
-          name: g.name,
-          visibility: "all",
-          default: g.isDefault,
-          runners_url: `${base}/orgs/${ownerLogin}/actions/runner-groups/${g.id}/runners`,
-          inherited: false,
-          allows_public_repositories: false,
-          restricted_to_workflows: false,
-          selected_workflows: [],
-          workflow_restrictions_read_only: false,
-        })),
-      });
-    },
-  );
 }

@@ -35,11 +35,18 @@ export interface InstallationRecord extends SimInstallation {
   repositoryIds: number[];
 }
 
+/** Which repositories of the org a runner group's runners may serve. */
+export type RunnerGroupVisibility = "all" | "selected" | "private";
+
 export interface RunnerGroupRecord {
   id: number;
   name: string;
   orgLogin: string;
   isDefault: boolean;
+  visibility: RunnerGroupVisibility;
+  /** Used only while visibility is `selected`; GitHub keeps the list when it changes. */
+  selectedRepositoryIds: number[];
+  allowsPublicRepositories: boolean;
 }
 
 /** Org runners are shared by the org's repositories; repo runners serve one repository. */

@@ -1,5 +1,6 @@
 import { randomBase62 } from "../prng.js";
 import { SimInputError, type SimContext } from "./context.js";
+import { createGroup } from "./runner-groups.js";
 import type { RunnerRecord, RunnerScope } from "./records.js";
 
 /** Labels every runner gets unless it registers without defaults (JIT always has them). */
@@ -109,14 +110,8 @@ export function runnerNamed(ctx: SimContext, name: string): RunnerRecord {
   return runner;
 }
 
+/** The control API's shortcut: a group open to every repository, public ones too. */
 export function createRunnerGroup(ctx: SimContext, org: string, name: string): { id: number } {
-  const account = ctx.state.findAccount(org);
-  if (account?.type !== "Organization") throw new SimInputError(404, `no organization ${org}`);
-  const taken = ctx.state
-    .groupsOf(account.login)
-    .some((g) => g.name.toLowerCase() === name.toLowerCase());
-  if (taken) throw new SimInputError(409, `runner group ${name} already exists in ${org}`);
-  const id = ctx.state.nextId("runnerGroup");
-  ctx.state.runnerGroups.set(id, { id, name, orgLogin: account.login, isDefault: false });
-  return { id };
+  const group = createGroup(ctx, org, { name, visibility: "all", allowsPublicRepositories: true });
+  return { id: group.id };
 }

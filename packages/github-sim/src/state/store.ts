@@ -74,13 +74,20 @@ export class SimState {
       .filter((r): r is RepositoryRecord => r !== undefined);
   }
 
-  /** The default runner group exists for every org with id 1, as on GitHub. */
+  /**
+   * The default runner group exists for every org with id 1, as on GitHub, open to
+   * every repository (public ones too: an org's setting, on here so that org runners
+   * serve the simulator's public repositories as they always have).
+   */
   groupsOf(orgLogin: string): RunnerGroupRecord[] {
     const defaultGroup: RunnerGroupRecord = {
       id: 1,
       name: "Default",
       orgLogin,
       isDefault: true,
+      visibility: "all",
+      selectedRepositoryIds: [],
+      allowsPublicRepositories: true,
     };
     const custom = [...this.runnerGroups.values()].filter(
       (g) => g.orgLogin.toLowerCase() === orgLogin.toLowerCase(),

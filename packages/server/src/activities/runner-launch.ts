@@ -19,6 +19,7 @@ import type { Cluster } from "../kubernetes/cluster.js";
 import type { RunnerMetrics } from "../observability/metrics-runners.js";
 import type { Database } from "../storage/schema.js";
 import { asActivityError, withHeartbeats } from "./activity-context.js";
+import { createRunnerGroupChoice } from "./runner-groups.js";
 import type { RunnerInstanceSpec } from "./runner-instances.js";
 
 // Starting and removing one runner: its Pod, its just-in-time registration with GitHub
@@ -27,9 +28,6 @@ import type { RunnerInstanceSpec } from "./runner-instances.js";
 // left by an earlier attempt is taken over when its runner is online or busy (its config
 // reached the Pod), else replaced (its config was never stored, or was stored in a
 // Secret that is replaced with it), and the instance row records when all is done.
-
-/** GitHub's default runner group, which every organisation has, is always id 1. */
-const DEFAULT_RUNNER_GROUP = { id: 1 } as const;
 
 export interface RunnerPodOptions {
   /** Where spot and GPU runners may run (the cluster's node labels and taints). */
@@ -71,6 +69,7 @@ export function createRunnerLaunchActivities(deps: {
     if (deps.github === null) throw new Error("no GitHub client configured for this worker");
     return deps.github.installation(installationId);
   };
+  const groups = createRunnerGroupChoice({ db, installation });
 
   /** An immutable Secret cannot be updated: one from an earlier attempt is replaced. */
   async function putSecret(secret: V1Secret): Promise<void> {
@@ -108,7 +107,7 @@ export function createRunnerLaunchActivities(deps: {
     const request = {
       scope,
       name: spec.instanceName,
-      runnerGroup: DEFAULT_RUNNER_GROUP,
+      runnerGroup: await groups.runnerGroupFor(spec),
       labels: spec.labels,
     };
     const first = await client.generateJitConfig({ ...request, onConflict: "adopt" });

@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
-import type { Client } from "@temporalio/client";
+import { WorkflowExecutionAlreadyStartedError, type Client } from "@temporalio/client";
+import { WorkflowIdReusePolicy } from "@temporalio/common";
 import type { Kysely } from "kysely";
 import { prewarmSize, type PrewarmSize } from "../domain/prewarm.js";
 import { defaultRunnerTimings, type RunnerTimings } from "../domain/runner-pool.js";
 import { mergeJobDemand, parseJobDemand } from "../domain/workflow-jobs.js";
 import { runnerPoolSignals, workflowIds, workflowTypes } from "../domain/workflow-names.js";
 import type { Database } from "../storage/schema.js";
+import type { RunnerInstanceInput } from "../workflows/runner-instance.js";
 import type { RunnerInstanceState, RunnerStatus } from "../storage/schema/runners.js";
 import {
   configurationHeadroom,
@@ -81,6 +83,8 @@ function fingerprint(configuration: RunnerConfiguration): string {
 export function createRunnerPoolActivities(deps: {
   db: Kysely<Database>;
   timings?: Partial<RunnerTimings>;
+  /** Where instance workflows are started; without it the pool cannot start any. */
+  temporal?: { client: Client; taskQueue: string };
 }) {
   const { db } = deps;
   const timings: RunnerTimings = { ...defaultRunnerTimings, ...deps.timings };
@@ -177,6 +181,36 @@ export function createRunnerPoolActivities(deps: {
         endedInstances: ended.map((row) => row.name),
         timings,
       };
+    },
+
+    /**
+     * Starts runner instance workflows, each by its own id, from the worker rather than
+     * as the pool's children. A child start is carried out by the server on the parent's
+     * behalf, and the server puts it off while the parent is busy, waiting longer each
+     * time; in a burst the pool is busy all the time, and its starts (counted against its
+     * cap of starting runners) came in waves with minutes of nothing between them. A
+     * start made here waits for no other workflow. An id already used (by an earlier
+     * attempt of this call) is no second start.
+     */
+    async startRunnerInstances(input: { starts: RunnerInstanceInput[] }): Promise<void> {
+      const temporal = deps.temporal;
+      if (temporal === undefined) {
+        throw new Error("no Temporal client configured for starting runner instances");
+      }
+      await Promise.all(
+        input.starts.map(async (start) => {
+          try {
+            await temporal.client.workflow.start(workflowTypes.runnerInstance, {
+              workflowId: workflowIds.runnerInstance(start.instanceName),
+              taskQueue: temporal.taskQueue,
+              args: [start],
+              workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            });
+          } catch (error) {
+            if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+          }
+        }),
+      );
     },
 
     /**

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase, type TestDatabase } from "@hangar/testkit";
 import { completedJob, createTenant, type Tenant } from "../storage/test-fixtures.js";
+import { rollUpAllUsage } from "../storage/usage-rollup.js";
 import { createUsageActivities } from "./usage.js";
 
 // recordUsage against real PostgreSQL: exactly one event per job under concurrent
@@ -41,7 +42,9 @@ async function jobThatRan(
   return Number(row.github_job_id);
 }
 
+/** The tenant's daily totals once every queued event has been rolled up. */
 async function daily(tenant: Tenant) {
+  await rollUpAllUsage(t.db);
   return t.db
     .selectFrom("usage_daily")
     .select(["day", "offering_id", "job_count", "minutes", "seconds", "amount"])

@@ -12,9 +12,9 @@ import {
 } from "../domain/billing.js";
 import type { Database } from "../storage/schema.js";
 
-// The usage ledger: exactly one event per billable job, and the daily totals derived
-// from it in the same transaction. The unique key on github_job_id is what makes it
-// exactly once; the totals move only when this call inserted the event.
+// The usage ledger: exactly one event per billable job. The unique key on github_job_id
+// is what makes it exactly once; the daily totals follow from the events actually
+// inserted (queued by a trigger, rolled up by storage/usage-rollup.ts).
 
 export type UsageResult =
   | {
@@ -42,8 +42,8 @@ export function createUsageActivities(deps: {
   return {
     /**
      * Two round trips and no explicit transaction: one read (the job, its runner and
-     * the price in effect when it completed), then one statement that inserts the event
-     * and, only if it did, moves the daily totals, atomically. What the read sees cannot
+     * the price in effect when it completed), then one INSERT … ON CONFLICT DO NOTHING,
+     * whose trigger queues the event for the daily totals only if it was inserted. What the read sees cannot
      * change under it: a completed job never changes again, and prices are history.
      */
     async recordUsage(jobId: number): Promise<UsageResult> {
@@ -106,63 +106,29 @@ export function createUsageActivities(deps: {
       const minutes = startedMinutes(seconds);
       const amount = secondsAmount(seconds, price.unitPrice);
 
-      const daily = await db
-        .with("inserted", (cte) =>
-          cte
-            .insertInto("usage_events")
-            .values({
-              github_job_id: jobId,
-              workspace_id: job.workspace_id,
-              project_id: job.project_id,
-              runner_id: job.runner_id,
-              offering_id: job.offering_id,
-              github_repository_id: job.github_repository_id,
-              billable_minutes: minutes,
-              billable_seconds: seconds,
-              unit_price: price.unitPrice,
-              amount,
-              currency: price.currency,
-              occurred_at: occurredAt,
-            })
-            .onConflict((oc) => oc.column("github_job_id").doNothing())
-            .returning(["workspace_id", "offering_id", "currency", "occurred_at"]),
-        )
-        .insertInto("usage_daily")
-        .columns([
-          "workspace_id",
-          "day",
-          "offering_id",
-          "currency",
-          "job_count",
-          "minutes",
-          "seconds",
-          "amount",
-        ])
-        .expression((eb) =>
-          eb
-            .selectFrom("inserted")
-            .select([
-              "inserted.workspace_id",
-              sql<string>`(inserted.occurred_at at time zone 'UTC')::date`.as("day"),
-              "inserted.offering_id",
-              "inserted.currency",
-              sql<number>`1`.as("job_count"),
-              sql<number>`${minutes}::integer`.as("minutes"),
-              sql<number>`${seconds}::bigint`.as("seconds"),
-              sql<string>`${amount}::numeric`.as("amount"),
-            ]),
-        )
-        .onConflict((oc) =>
-          oc.constraint("usage_daily_key").doUpdateSet({
-            job_count: sql`usage_daily.job_count + 1`,
-            minutes: sql`usage_daily.minutes + excluded.minutes`,
-            seconds: sql`usage_daily.seconds + excluded.seconds`,
-            amount: sql`usage_daily.amount + excluded.amount`,
-          }),
-        )
+      // The daily totals are not touched here: a trigger queues the event for the
+      // rollup (storage/usage-rollup.ts) in this same statement, so concurrent writers
+      // of one workspace's day do not queue on its usage_daily row.
+      const inserted = await db
+        .insertInto("usage_events")
+        .values({
+          github_job_id: jobId,
+          workspace_id: job.workspace_id,
+          project_id: job.project_id,
+          runner_id: job.runner_id,
+          offering_id: job.offering_id,
+          github_repository_id: job.github_repository_id,
+          billable_minutes: minutes,
+          billable_seconds: seconds,
+          unit_price: price.unitPrice,
+          amount,
+          currency: price.currency,
+          occurred_at: occurredAt,
+        })
+        .onConflict((oc) => oc.column("github_job_id").doNothing())
         .returning("id")
         .executeTakeFirst();
-      if (daily === undefined) return { kind: "already-recorded" };
+      if (inserted === undefined) return { kind: "already-recorded" };
       return {
         kind: "recorded",
         minutes,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { billingSection } from "./billing.js";
+import { demoSection } from "./demo.js";
 import { encryptionSection } from "./encryption.js";
 import { githubSection } from "./github.js";
 import { kubernetesSection } from "./kubernetes.js";
@@ -165,6 +166,8 @@ export function configSchema(role: Role | undefined) {
     encryption: encryptionSection(role),
 
     billing: billingSection(),
+
+    demo: demoSection(),
 
     tracing: z
       .object({ OTEL_EXPORTER_OTLP_ENDPOINT: url(["http", "https"]).optional() })

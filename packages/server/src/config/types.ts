@@ -135,6 +135,13 @@ export interface Config {
     readonly isDevelopmentKey: boolean;
   };
   readonly tracing: TracingConfig;
+  /** The built-in GitHub simulator (dev without an App) and its demo traffic. */
+  readonly demo: {
+    /** 0 means "any free port". */
+    readonly simulatorPort: number;
+    readonly workload:
+      { readonly mode: "off" } | { readonly mode: "steady"; readonly runsPerMinute: number };
+  };
   readonly billing: {
     /** Run time is rounded up to whole multiples of the granularity, then to the minimum. */
     readonly rounding: {

@@ -271,6 +271,30 @@ export const configVariables = [
       "Port of the Connect API and dashboard (api and dev roles). 0 picks a free port (tests).",
   },
   {
+    name: "HANGAR_SIMULATOR_PORT",
+    default: "8082",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Port of the built-in GitHub simulator (dev role without a GitHub App), fixed so that `hangar sim` finds it. Always bound to 127.0.0.1: its control API needs no credentials. 0 picks a free port (tests).",
+  },
+  {
+    name: "HANGAR_DEMO_WORKLOAD",
+    default: "steady",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "What the simulator does after the `npm start` demo run: `steady` keeps queuing runs of the demo repository so the dashboard shows live jobs and runners; `off` queues nothing more. Ignored with a GitHub App.",
+  },
+  {
+    name: "HANGAR_DEMO_RUNS_PER_MINUTE",
+    default: "3",
+    requiredWhen: undefined,
+    secret: false,
+    description:
+      "Runs (of 2 to 4 jobs each) the steady demo workload queues per minute, on average. Jobs of runs not yet finished stay within the demo runner configuration's maximum, so a rate above what it can take only holds runs back.",
+  },
+  {
     name: "HANGAR_METRICS_PORT",
     default: "9464",
     requiredWhen: undefined,

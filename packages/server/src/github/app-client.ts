@@ -12,6 +12,12 @@ import {
   listRunners,
 } from "./operations/runners.js";
 import { getRun, rerunJob } from "./operations/reruns.js";
+import {
+  deleteRunnerGroup,
+  ensureRunnerGroup,
+  listRunnerGroupRepositoryIds,
+  listRunnerGroups,
+} from "./operations/runner-groups.js";
 import { readWorkflowFiles } from "./operations/workflow-files.js";
 import { createSemaphore } from "./rate-limit/concurrency.js";
 import { createEndpointBudget } from "./rate-limit/endpoint-budget.js";
@@ -155,6 +161,11 @@ export function createGitHubApp(options: GitHubAppOptions): GitHubApp {
       installationId,
       listRepositories: () => listRepositories(octokit),
       getRunnerGroupId: resolveGroup,
+      listRunnerGroups: (org) => listRunnerGroups(octokit, org),
+      listRunnerGroupRepositoryIds: (org, groupId) =>
+        listRunnerGroupRepositoryIds(octokit, org, groupId),
+      ensureRunnerGroup: (org, group) => ensureRunnerGroup(octokit, org, group),
+      deleteRunnerGroup: (org, name) => deleteRunnerGroup(octokit, org, name),
       generateJitConfig: (input) => generateJitConfig(octokit, input, resolveGroup),
       listRunners: (scope, listOptions) => listRunners(octokit, scope, listOptions),
       getRunner: (scope, runnerId) => getRunner(octokit, scope, runnerId),

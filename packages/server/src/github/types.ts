@@ -142,6 +142,17 @@ export type DeleteRunnerResult =
   /** GitHub keeps a lost runner busy for 10–15 minutes: retry later. */
   | { readonly kind: "busy" };
 
+export interface RunnerGroup {
+  readonly id: number;
+  readonly name: string;
+  /** "all", "selected" or "private". */
+  readonly visibility: string;
+  readonly isDefault: boolean;
+  readonly allowsPublicRepositories: boolean;
+}
+
+export type DeleteRunnerGroupResult = { readonly kind: "deleted" } | { readonly kind: "not-found" };
+
 export interface WorkflowJob {
   readonly id: number;
   readonly runId: number;
@@ -188,6 +199,14 @@ export interface GitHubInstallation {
   readonly installationId: number;
   listRepositories(): Promise<Repository[]>;
   getRunnerGroupId(org: string, name: string): Promise<number>;
+  listRunnerGroups(org: string): Promise<RunnerGroup[]>;
+  listRunnerGroupRepositoryIds(org: string, groupId: number): Promise<number[]>;
+  /** Creates or corrects the group so it admits exactly these repositories; its id. */
+  ensureRunnerGroup(
+    org: string,
+    group: { name: string; repositoryIds: readonly number[] },
+  ): Promise<number>;
+  deleteRunnerGroup(org: string, name: string): Promise<DeleteRunnerGroupResult>;
   generateJitConfig(input: GenerateJitConfigInput): Promise<JitConfigResult>;
   listRunners(scope: RunnerScope, options?: { name?: string }): Promise<Runner[]>;
   getRunner(scope: RunnerScope, runnerId: number): Promise<Runner>;

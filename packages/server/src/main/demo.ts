@@ -49,7 +49,8 @@ export interface DemoOptions {
 }
 
 const demoOrg = "demo-org";
-const demoRepository = `${demoOrg}/web`;
+/** Where the demo's runs go, its first and the steady workload's after it. */
+export const demoRepository = `${demoOrg}/web`;
 
 const demoWorkflow = `name: ci
 on: [push]

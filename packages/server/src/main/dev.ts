@@ -1,3 +1,4 @@
+import type { RunningWorkload } from "@hangar/github-sim";
 import { Client, Connection } from "@temporalio/client";
 import type { SelfCheckResult } from "../activities/self-check.js";
 import type { Config } from "../config/types.js";
@@ -9,7 +10,8 @@ import { createDatabase } from "../storage/database.js";
 import { migrate } from "../storage/migrate.js";
 import { redeliveryWorkflow } from "../workflows/redelivery.js";
 import { selfCheckWorkflow } from "../workflows/self-check.js";
-import { runDemo, type DemoReport } from "./demo.js";
+import { demoRepository, runDemo, type DemoReport } from "./demo.js";
+import { startDemoWorkload } from "./demo-workload.js";
 import { connectGitHub } from "./github.js";
 import { apiSettings, startApi } from "./api.js";
 import { renewDemoToken } from "./demo-token.js";
@@ -33,6 +35,8 @@ export interface RunningDev {
   simulatorUrl: string | undefined;
   /** What the demo traffic did (simulator only). */
   demo: DemoReport | undefined;
+  /** The steady stream of demo runs after it, when on (HANGAR_DEMO_WORKLOAD). */
+  demoWorkload: RunningWorkload | undefined;
   /** Which roles are running in this process, and which are not built yet. */
   roles: { running: string[]; notBuiltYet: string[] };
   done: Promise<void>;
@@ -160,6 +164,7 @@ export async function startDev(
     logger.info({ selfCheck }, "self-check passed");
 
     let demo: DemoReport | undefined;
+    let demoWorkload: RunningWorkload | undefined;
     if (github.simulator) {
       demo = await runDemo(github.simulator, database.db, {
         webhookUrl: `${intake.url}/webhooks/github`,
@@ -171,6 +176,18 @@ export async function startDev(
         since: startedAt,
       });
       logger.info({ demo }, "demo traffic processed");
+      // Without runners its jobs would only queue: the one demo run shows that already.
+      if (options.kubernetesUnavailable === undefined) {
+        demoWorkload = startDemoWorkload(
+          github.simulator.control,
+          config.demo.workload,
+          { repository: demoRepository, runner: demo.runner },
+          logger,
+        );
+        const running = demoWorkload;
+        // Pushed after the simulator, so it stops before the simulator goes away.
+        if (running) stack.push(() => running.stop());
+      }
     }
     const demoToken = github.simulator ? await renewDemoToken(database.db) : undefined;
     return {
@@ -181,6 +198,7 @@ export async function startDev(
       metricsUrl: intake.metricsUrl ?? worker.metricsUrl,
       simulatorUrl: github.simulator?.url,
       demo,
+      demoWorkload,
       roles: {
         running: [
           "intake",

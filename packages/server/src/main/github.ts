@@ -36,9 +36,12 @@ export async function connectGitHub(
       close: () => Promise.resolve(),
     };
   }
-  const simulator = await startSimulator(
-    options.kubeConfig === undefined ? {} : { kubeConfig: options.kubeConfig },
-  );
+  // Loopback only, whatever HANGAR_HTTP_HOST says: the control API needs no credentials.
+  const simulator = await startSimulator({
+    host: "127.0.0.1",
+    port: config.demo.simulatorPort,
+    ...(options.kubeConfig === undefined ? {} : { kubeConfig: options.kubeConfig }),
+  });
   log.info({ url: simulator.url, appId: simulator.app.id }, "GitHub simulator started");
   return {
     app: createGitHubApp({

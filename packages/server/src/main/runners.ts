@@ -65,7 +65,11 @@ export function createRunnerActivities(deps: {
   });
   return {
     ...createRunnerSideActivities({ runnerSide }),
-    ...createRunnerPoolActivities({ db, ...(deps.timings ? { timings: deps.timings } : {}) }),
+    ...createRunnerPoolActivities({
+      db,
+      ...(deps.timings ? { timings: deps.timings } : {}),
+      temporal: { client: deps.temporal, taskQueue: deps.taskQueue },
+    }),
     ...createRunnerInstanceActivities({ db, ...metrics }),
     ...createRunnerRerunActivities({ db, github }),
     ...createRunnerLaunchActivities({

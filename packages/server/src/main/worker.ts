@@ -23,6 +23,7 @@ import { createRunnerMetrics, registerRunnerGauges } from "../observability/metr
 import { serveMetrics, type RoleMetrics } from "../observability/metrics-server.js";
 import type { Database } from "../storage/schema.js";
 import { workflowsPath } from "../workflow-bundle.js";
+import { startUsageRollup } from "./usage-rollup.js";
 import {
   createRunnerActivities,
   podOptionsFrom,
@@ -55,7 +56,8 @@ export async function connectTemporalWorker(
   });
 }
 
-async function connectTemporalClient(
+/** A Temporal client as the configuration says (TLS, API key), tracing through it when given. */
+export async function connectTemporalClient(
   config: Pick<Config, "temporal">,
   tracing: Tracing | undefined,
 ): Promise<{ client: Client; connection: Connection }> {
@@ -182,7 +184,9 @@ export async function startWorker(deps: {
       ...convergence,
     },
   });
+  const usageRollup = startUsageRollup({ db, logger });
   const done = worker.run().finally(async () => {
+    await usageRollup.stop();
     await connection.close();
     await ownClient?.connection.close();
   });

@@ -284,6 +284,16 @@ export const tableColumns = {
     amount: "numeric",
     updated_at: "timestamptz",
   },
+  usage_rollup_pending: {
+    event_id: "uuid",
+    workspace_id: "uuid",
+    day: "date",
+    offering_id: "text?",
+    currency: "text",
+    minutes: "int4",
+    seconds: "int4",
+    amount: "numeric",
+  },
   runner_infra_usage: {
     runner_instance_id: "uuid",
     workspace_id: "uuid",

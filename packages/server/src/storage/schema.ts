@@ -11,6 +11,7 @@ import type {
   WorkflowRunsTable,
 } from "./schema/jobs.js";
 import type { RunnerInfraDailyTable, RunnerInfraUsageTable } from "./schema/runner-infra.js";
+import type { UsageRollupPendingTable } from "./schema/usage-rollup.js";
 import type {
   RegistryCredentialsTable,
   RunnerInstancesTable,
@@ -50,6 +51,7 @@ export interface Database {
   jobs: JobsTable;
   usage_events: UsageEventsTable;
   usage_daily: UsageDailyTable;
+  usage_rollup_pending: UsageRollupPendingTable;
   runner_infra_usage: RunnerInfraUsageTable;
   runner_infra_daily: RunnerInfraDailyTable;
   webhook_deliveries: WebhookDeliveriesTable;

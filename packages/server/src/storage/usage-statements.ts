@@ -8,9 +8,10 @@ import {
   type UsageStatement,
 } from "../domain/billing-statement.js";
 import type { Database } from "./schema.js";
+import { exactDailyUsage } from "./usage-rollup.js";
 
-// Reading usage back: statements from the daily totals (usage_daily beside
-// runner_infra_daily), and the ledger itself page by page for exports. The surface for
+// Reading usage back: statements from the daily totals (usage_daily and the events not
+// yet rolled up into it, beside runner_infra_daily), and the ledger itself page by page for exports. The surface for
 // GetUsage and the CSV export:
 //
 //   usageStatement(db, { workspaceId, from, to })      UTC days [from, to), "YYYY-MM-DD"
@@ -20,8 +21,9 @@ import type { Database } from "./schema.js";
 //                                                       order; `next` resumes after them
 //
 // then domain/billing-csv.ts: statementCsv(statement), usageEventsCsvHeader and
-// usageEventsCsv(page.rows). Statements read at most a row per day and offering, so
-// their cost does not grow with the number of jobs. A job is billed on the UTC day it
+// usageEventsCsv(page.rows). Statements read at most a row per day and offering, plus
+// the period's events not rolled up yet (a queue the rollup keeps short), so their cost
+// does not grow with the number of jobs. A job is billed on the UTC day it
 // completed, at the price in effect then; a runner instance's time counts on the day it
 // ended. These functions trust the workspace id they are given: authorization is the
 // caller's.
@@ -33,7 +35,7 @@ export async function usageStatement(
   const { workspaceId, from, to } = input;
   const [billedRows, infraRows] = await Promise.all([
     db
-      .selectFrom("usage_daily")
+      .selectFrom(exactDailyUsage(db))
       .select((eb) => [
         "offering_id",
         "currency",

@@ -23,6 +23,7 @@ import { createGitHubApp } from "../github/app-client.js";
 import { recordDelivery } from "../intake/deliveries.js";
 import { createOutboxRelay } from "../intake/outbox-relay.js";
 import { createLogger } from "../observability/logger.js";
+import { exactDailyUsage } from "../storage/usage-rollup.js";
 import type { JobWorkflowResult } from "./job.js";
 
 // The job workflow against real Temporal, PostgreSQL and the GitHub simulator, driven
@@ -224,7 +225,7 @@ describe("job workflow", () => {
     // Finished would tell the pool nothing once it has heard the job started.
     expect(demandsOf(queued.id)).toEqual(["queued", "started"]);
     const daily = await database.db
-      .selectFrom("usage_daily")
+      .selectFrom(exactDailyUsage(database.db))
       .selectAll()
       .where("workspace_id", "=", tenant.workspaceId)
       .execute();
@@ -238,7 +239,7 @@ describe("job workflow", () => {
     });
     expect(await usageRows(queued.id)).toHaveLength(1);
     const after = await database.db
-      .selectFrom("usage_daily")
+      .selectFrom(exactDailyUsage(database.db))
       .selectAll()
       .where("workspace_id", "=", tenant.workspaceId)
       .execute();

@@ -54,6 +54,59 @@ function bookWithIdleRunner(): RunnerPoolBook {
 }
 
 describe("the runner pool's book", () => {
+  it("counts a starting runner by its record when its report is late, if asked to", () => {
+    const live = (state: "registering" | "idle" | "busy") =>
+      snapshot({
+        liveInstances: ["r1", "r2"].map((name) => ({
+          name,
+          state: name === "r1" ? state : "registering",
+          createdAtMs: T0,
+          registeredAtMs: state === "registering" ? null : T0 + 500,
+        })),
+      });
+    const states = (book: RunnerPoolBook) =>
+      book.status(0).instances.map((instance) => [instance.name, instance.state]);
+    const started = () => {
+      const book = new RunnerPoolBook(initialPoolState);
+      book.started("r1", T0);
+      book.started("r2", T0);
+      return book;
+    };
+
+    // Without it (recorded histories), only reports move a runner on.
+    const waiting = started();
+    waiting.reconcile(live("idle"), T0 + 1_000);
+    expect(states(waiting)).toEqual([
+      ["r1", "starting"],
+      ["r2", "starting"],
+    ]);
+
+    const registered = started();
+    registered.reconcile(live("idle"), T0 + 1_000, true);
+    expect(states(registered)).toEqual([
+      ["r1", "idle"],
+      ["r2", "starting"],
+    ]);
+    // The late report changes nothing more.
+    registered.report({ name: "r1", event: "idle" }, T0 + 2_000);
+    expect(registered.status(0).instances[0]).toMatchObject({
+      state: "idle",
+      idleSinceMs: T0 + 1_000,
+    });
+
+    // A recorded busy runner is one that saw itself take a job: counted as starting
+    // (not idle, never retired) until its job's event names it or the grace runs out.
+    const busy = started();
+    busy.reconcile(live("busy"), T0 + 1_000, true);
+    const counted = busy.planInput(T0 + 1_000);
+    expect(counted.confirmAt).toEqual([T0 + 1_000 + timings.busyReportGraceMs]);
+    busy.reconcile(live("busy"), T0 + 5_000, true);
+    expect(busy.planInput(T0 + 5_000).confirmAt).toEqual([T0 + 1_000 + timings.busyReportGraceMs]);
+    busy.reconcile(live("busy"), T0 + 1_000 + timings.busyReportGraceMs, true);
+    const after = busy.planInput(T0 + 1_000 + timings.busyReportGraceMs);
+    expect(after.instances.find((instance) => instance.name === "r1")?.state).toBe("busy");
+  });
+
   it("does not start a runner too many when a runner sees its job before the job's event", () => {
     const book = bookWithIdleRunner();
     book.demand({ jobId: 1, kind: "queued", runnerName: null }, T0 + 2_000);

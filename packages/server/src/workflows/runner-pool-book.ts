@@ -190,8 +190,14 @@ export class RunnerPoolBook {
     }
   }
 
-  /** Brings the book in line with what PostgreSQL says (lost reports, an earlier pool). */
-  reconcile(snapshot: PoolSnapshot, nowMs: number): void {
+  /**
+   * Brings the book in line with what PostgreSQL says (lost reports, an earlier pool).
+   * With `recordedProgress`, a runner the book still counts as starting whose record
+   * shows it registered, or busy, counts as if its report had arrived: reports are
+   * signals, which Temporal puts off while the pool is busy (for minutes in a burst),
+   * and every starting runner counts against the cap on starting runners.
+   */
+  reconcile(snapshot: PoolSnapshot, nowMs: number, recordedProgress = false): void {
     this.timings = snapshot.timings;
     this.fingerprint = snapshot.fingerprint;
     this.reconcileReruns(snapshot.rerunJobIds ?? [], snapshot.draining, nowMs);
@@ -201,9 +207,13 @@ export class RunnerPoolBook {
     }
     const live = new Set(snapshot.liveInstances.map((row) => row.name));
     const patience = 2 * this.timings.bootstrapTimeoutMs + this.timings.reevaluateMs;
+    const recorded = new Map(snapshot.liveInstances.map((row) => [row.name, row.state]));
     for (const [name, instance] of this.instances) {
       if (live.has(name)) {
         if (!instance.admitted) this.instances.set(name, { ...instance, admitted: true });
+        if (recordedProgress && instance.state === "starting") {
+          this.progressed(name, recorded.get(name), nowMs);
+        }
       } else if (!instance.admitted && nowMs - instance.startedAtMs > patience) {
         // Never recorded long after it was started: its workflow is gone.
         this.forget(name);
@@ -356,6 +366,13 @@ export class RunnerPoolBook {
       if (known === undefined) this.reruns.set(jobId, { jobId, dueAtMs: nowMs, checks: 0 });
       else if (draining) this.reruns.set(jobId, { ...known, dueAtMs: nowMs });
     }
+  }
+
+  /** What the report of a starting runner's recorded state would have done. */
+  private progressed(name: string, state: RecordedState | undefined, nowMs: number): void {
+    if (state === "idle") this.report({ name, event: "idle" }, nowMs);
+    // Its job is not known here: counted as a runner that saw itself take a job.
+    else if (state === "busy") this.report({ name, event: "busy", jobId: null }, nowMs);
   }
 
   private set(name: string, state: PoolInstanceState, nowMs: number): void {

@@ -124,6 +124,31 @@ describe("runner pool", () => {
       historiesDir,
       "runner-instance-job",
     );
+
+    // The pool started its instances from an activity, by workflow id, not as its children: a
+    // child start waits for the server to carry it out, which it puts off while the pool
+    // is busy (in a burst, all the time).
+    const pool = h.isolated.client.workflow.getHandle(workflowIds.runnerPool(runnerId));
+    const events = (await pool.fetchHistory()).events ?? [];
+    expect(events.some((event) => event.startChildWorkflowExecutionInitiatedEventAttributes)).toBe(
+      false,
+    );
+    const activities = events.map(
+      (event) => event.activityTaskScheduledEventAttributes?.activityType?.name,
+    );
+    expect(activities).toContain("startRunnerInstances");
+    for (const instance of instances) {
+      const described = await h.isolated.client.workflow
+        .getHandle(workflowIds.runnerInstance(instance.name))
+        .describe();
+      expect(described.parentExecution).toBeUndefined();
+    }
+    await recordHistory(
+      h.isolated.client,
+      pool.workflowId,
+      historiesDir,
+      "runner-pool-direct-starts",
+    );
   });
 
   it(

@@ -19,7 +19,7 @@ import { runnerInstanceName } from "../domain/runner-instance.js";
 import { workflowIds } from "../domain/workflow-names.js";
 import type { RunnerPoolActivities } from "../activities/runner-pool.js";
 import type { RunnerRerunActivities } from "../activities/runner-rerun.js";
-import { runnerInstanceWorkflow } from "./runner-instance.js";
+import { runnerInstanceWorkflow, type RunnerInstanceInput } from "./runner-instance.js";
 import { RunnerPoolBook, initialPoolState, type RunnerPoolState } from "./runner-pool-book.js";
 import {
   instanceAssignedSignal,
@@ -35,9 +35,10 @@ import {
 // history grows. Signals feed its book (runner-pool-book.ts: the jobs queued for the
 // configuration, by job id so a repeated signal is harmless, and its instances); on
 // every signal and on a timer it reads a snapshot of the configuration and plans with
-// domain/autoscale.ts: start instances, retire surplus idle ones. Instances are child
-// workflows, abandoned rather than terminated when this run continues as new: they
-// outlive every run of their pool and report to it by workflow id. The pool also owns
+// domain/autoscale.ts: start instances, retire surplus idle ones. Instances are
+// workflows of their own, started by workflow id (runs recorded earlier started them as
+// abandoned children): they outlive every run of their pool and report to it by
+// workflow id. The pool also owns
 // the timer of jobs its runners lost to a disruption: it asks for their re-run until
 // GitHub accepts it (activities/runner-rerun.ts), waiting longer each time their run is
 // still running.
@@ -84,6 +85,23 @@ export const ASSIGNED_BY_DEMAND = "assigned-by-demand";
  * configuration `deleting`.
  */
 export const PAUSE_AND_FINISH_DELETION = "pause-and-finish-deletion";
+/**
+ * Marks runs that start their instances from an activity (a client start by workflow
+ * id) instead of as child workflows. The server carries out a child start on
+ * the parent's behalf and puts it off while the parent is busy, backing off further
+ * each time up to minutes: in a burst, where the pool is busy all the time, its
+ * starting runners (capped) waited minutes for workflows that did not exist yet, and
+ * pods came in waves with minutes of none between them. Runs recorded before that
+ * started children, and replay as they ran.
+ */
+export const DIRECT_INSTANCE_STARTS = "direct-instance-starts";
+/**
+ * Marks runs whose snapshot moves a runner the book counts as starting on to idle or
+ * busy when its record says so, without waiting for its report: a report is a signal,
+ * which Temporal puts off while the pool is busy, and a runner counted as starting
+ * keeps another from starting (the cap). Runs recorded before that waited for reports.
+ */
+export const RECORDED_PROGRESS = "recorded-progress";
 
 const MAX_HISTORY_EVENTS = 10_000;
 
@@ -97,6 +115,15 @@ const activities = proxyActivities<RunnerPoolActivities>({
 const local = proxyLocalActivities<Pick<RunnerPoolActivities, "readPoolSnapshot">>({
   startToCloseTimeout: "1 minute",
   retry: { initialInterval: "1 second", maximumInterval: "30 seconds" },
+});
+
+// Starting an instance is idempotent by its workflow id. A start that keeps failing
+// gives up, and the pool plans without that instance. An activity rather than a local
+// one: the pool does not wait for it, and its result is an event of the pool's history,
+// ordered with the signals around it.
+const startingInstances = proxyActivities<Pick<RunnerPoolActivities, "startRunnerInstances">>({
+  startToCloseTimeout: "1 minute",
+  retry: { initialInterval: "1 second", maximumInterval: "10 seconds", maximumAttempts: 5 },
 });
 
 // A look that keeps failing (GitHub unavailable) is tried again at the next due time;
@@ -164,7 +191,7 @@ export async function runnerPoolWorkflow(input: RunnerPoolInput): Promise<Runner
       instanceNames: book.names(),
     });
     const now = Date.now();
-    book.reconcile(snapshot, now);
+    book.reconcile(snapshot, now, patched(RECORDED_PROGRESS));
     const timings = book.currentTimings;
     const counted = book.planInput(now);
     const quiet =
@@ -191,10 +218,17 @@ export async function runnerPoolWorkflow(input: RunnerPoolInput): Promise<Runner
       if (waitForSignals) await sent;
     }
 
+    const direct = plan.create > 0 && patched(DIRECT_INSTANCE_STARTS);
     const starts: Promise<void>[] = [];
+    const directStarts: RunnerInstanceInput[] = [];
     for (let i = 0; i < plan.create; i += 1) {
       const name = runnerInstanceName(snapshot.name, uuid4());
       book.started(name, now);
+      if (direct) {
+        const poolWorkflowId = workflowInfo().workflowId;
+        directStarts.push({ runnerId, instanceName: name, poolWorkflowId, timings });
+        continue;
+      }
       starts.push(
         startChild(runnerInstanceWorkflow, {
           workflowId: workflowIds.runnerInstance(name),
@@ -214,7 +248,21 @@ export async function runnerPoolWorkflow(input: RunnerPoolInput): Promise<Runner
         ),
       );
     }
-    if (overlapping) {
+    if (directStarts.length > 0) {
+      const names = directStarts.map((start) => start.instanceName);
+      starts.push(
+        startingInstances.startRunnerInstances({ starts: directStarts }).then(
+          () => undefined,
+          (error: unknown) => {
+            log.warn("could not start runner instances", { names, error: String(error) });
+            // Any of them that did start reports to this pool, or shows in its snapshot.
+            for (const name of names) book.dropped(name);
+            dirty = true;
+          },
+        ),
+      );
+    }
+    if (overlapping || direct) {
       // The book counts them as starting already, so the next plan does not start them
       // twice; their failures come back through book.dropped.
       for (const start of starts) {

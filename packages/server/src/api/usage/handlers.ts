@@ -18,6 +18,7 @@ import type { Kysely } from "kysely";
 import { formatMicros, parseMicros } from "../../domain/billing.js";
 import type { UsageStatement } from "../../domain/billing-statement.js";
 import type { Database } from "../../storage/schema.js";
+import { exactDailyUsage } from "../../storage/usage-rollup.js";
 import { usageStatement } from "../../storage/usage-statements.js";
 import { callerOf, requestInfo } from "../context.js";
 import { mapError } from "../errors.js";
@@ -45,10 +46,10 @@ function infraUsage(infra: UsageStatement["infra"]): InfraUsage {
   });
 }
 
-/** usage_daily over the period, a row per day, offering and currency: one query. */
+/** The exact daily totals over the period, a row per day, offering and currency: one query. */
 async function usageDays(db: Kysely<Database>, workspaceId: string, period: Period) {
   const rows = await db
-    .selectFrom("usage_daily")
+    .selectFrom(exactDailyUsage(db))
     .select((eb) => [
       "day",
       "offering_id",
