@@ -151,7 +151,7 @@ async function singleRow(
     seeded(1),
   );
   const handle = createDatabase(url, { max: CONCURRENCY });
-  const usage = createUsageActivities({ db: handle.db });
+  const usage = createUsageActivities({ db: handle.db, pool: handle.pool });
   let recorded = 0;
   try {
     // Warm-up: connections, plans.

@@ -56,7 +56,7 @@ async function daily(tenant: Tenant) {
 describe("recordUsage", () => {
   it("writes one event and counts it once in the daily totals under 20 concurrent calls", async () => {
     const tenant = await createTenant(t.db);
-    const usage = createUsageActivities({ db: t.db });
+    const usage = createUsageActivities({ db: t.db, pool: t.pool });
     const jobId = await jobThatRan(tenant, 150);
 
     const results = await Promise.all(Array.from({ length: 20 }, () => usage.recordUsage(jobId)));
@@ -108,7 +108,7 @@ describe("recordUsage", () => {
         },
       ])
       .execute();
-    const usage = createUsageActivities({ db: t.db });
+    const usage = createUsageActivities({ db: t.db, pool: t.pool });
     // 12:00:00 + 10 min on the 14th: before the change. On the 15th: after it.
     const before = await jobThatRan(tenant, 600, "2026-03-14");
     const after = await jobThatRan(tenant, 600, "2026-03-15");

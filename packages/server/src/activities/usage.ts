@@ -1,4 +1,5 @@
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
+import type pg from "pg";
 import {
   billability,
   billableSeconds,
@@ -11,6 +12,7 @@ import {
   type CustomRunnerRates,
 } from "../domain/billing.js";
 import type { Database } from "../storage/schema.js";
+import { usageLedgerStatements } from "../storage/usage-ledger.js";
 
 // The usage ledger: exactly one event per billable job. The unique key on github_job_id
 // is what makes it exactly once; the daily totals follow from the events actually
@@ -30,12 +32,17 @@ export type UsageResult =
 
 export function createUsageActivities(deps: {
   db: Kysely<Database>;
+  /**
+   * The pool behind `db`: given it, recordUsage's two statements run prepared, planned
+   * once per connection instead of on every call (storage/usage-ledger.ts).
+   */
+  pool?: pg.Pool;
   /** How run time is rounded to billed time; whole started minutes by default. */
   rounding?: BillingRounding;
   /** What custom runners (no offering, so no list price) cost per vCPU- and GiB-minute. */
   customRates?: CustomRunnerRates;
 }) {
-  const { db } = deps;
+  const ledger = usageLedgerStatements(deps.db, deps.pool);
   const rates = deps.customRates ?? defaultCustomRunnerRates;
   const rounding = deps.rounding ?? defaultBillingRounding;
 
@@ -47,42 +54,7 @@ export function createUsageActivities(deps: {
      * change under it: a completed job never changes again, and prices are history.
      */
     async recordUsage(jobId: number): Promise<UsageResult> {
-      const job = await db
-        .selectFrom("jobs")
-        .innerJoin("runners", (join) =>
-          join
-            .onRef("runners.id", "=", "jobs.runner_id")
-            .onRef("runners.workspace_id", "=", "jobs.workspace_id"),
-        )
-        .select((eb) => [
-          "jobs.status",
-          "jobs.conclusion",
-          "jobs.github_started_at",
-          "jobs.github_completed_at",
-          "jobs.runner_name",
-          "jobs.github_runner_id",
-          "jobs.workspace_id",
-          "jobs.github_repository_id",
-          "runners.id as runner_id",
-          "runners.project_id",
-          "runners.offering_id",
-          "runners.cpu_millis",
-          "runners.memory_mib",
-          eb
-            .selectFrom("runner_offering_prices as p")
-            .select(sql<string>`json_build_array(p.price_per_minute::text, p.currency)`.as("p"))
-            .whereRef("p.offering_id", "=", "runners.offering_id")
-            .orderBy(sql`p.effective_from <= jobs.github_completed_at`, "desc")
-            .orderBy(
-              sql`case when p.effective_from <= jobs.github_completed_at then p.effective_from end`,
-              "desc",
-            )
-            .orderBy("p.effective_from", "asc")
-            .limit(1)
-            .as("offering_price"),
-        ])
-        .where("jobs.github_job_id", "=", BigInt(jobId))
-        .executeTakeFirst();
+      const job = await ledger.billingFacts(jobId);
       if (job?.status !== "completed" || job.github_completed_at === null) {
         return { kind: "not-billable", reason: "job not completed" };
       }
@@ -109,25 +81,20 @@ export function createUsageActivities(deps: {
       // The daily totals are not touched here: a trigger queues the event for the
       // rollup (storage/usage-rollup.ts) in this same statement, so concurrent writers
       // of one workspace's day do not queue on its usage_daily row.
-      const inserted = await db
-        .insertInto("usage_events")
-        .values({
-          github_job_id: jobId,
-          workspace_id: job.workspace_id,
-          project_id: job.project_id,
-          runner_id: job.runner_id,
-          offering_id: job.offering_id,
-          github_repository_id: job.github_repository_id,
-          billable_minutes: minutes,
-          billable_seconds: seconds,
-          unit_price: price.unitPrice,
-          amount,
-          currency: price.currency,
-          occurred_at: occurredAt,
-        })
-        .onConflict((oc) => oc.column("github_job_id").doNothing())
-        .returning("id")
-        .executeTakeFirst();
+      const inserted = await ledger.insertEvent({
+        github_job_id: jobId,
+        workspace_id: job.workspace_id,
+        project_id: job.project_id,
+        runner_id: job.runner_id,
+        offering_id: job.offering_id,
+        github_repository_id: job.github_repository_id,
+        billable_minutes: minutes,
+        billable_seconds: seconds,
+        unit_price: price.unitPrice,
+        amount,
+        currency: price.currency,
+        occurred_at: occurredAt,
+      });
       if (inserted === undefined) return { kind: "already-recorded" };
       return {
         kind: "recorded",

@@ -115,6 +115,9 @@ export async function startDev(
     const worker = await startWorker({
       config: kubernetes ? config : { ...config, kubernetes: undefined },
       db: database.db,
+      // Named prepared statements are per connection; PGlite's one shared session is
+      // better left to plain queries.
+      ...(options.embeddedDatabase ? {} : { pool: database.pool }),
       logger: logger.child({ subsystem: "worker" }),
       github: github.app,
       temporalClient: client,

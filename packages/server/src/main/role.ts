@@ -100,6 +100,7 @@ export async function runRole(config: Config, logger: Logger): Promise<RunningRo
         const worker = await startWorker({
           config,
           db: database.db,
+          pool: database.pool,
           logger: log,
           github: github.app,
           temporalClient: temporal.client,

@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { Client, Connection } from "@temporalio/client";
 import { NativeConnection, Worker } from "@temporalio/worker";
 import type { Kysely } from "kysely";
+import type pg from "pg";
 import { createInstallationActivities } from "../activities/installation.js";
 import { createJobActivities, type JobSettings } from "../activities/jobs.js";
 import { createRedeliveryActivities } from "../activities/redelivery.js";
@@ -86,6 +87,8 @@ export async function startWorker(deps: {
   config: Pick<Config, "temporal"> &
     Partial<Pick<Config, "kubernetes" | "runners" | "encryption" | "billing">>;
   db: Kysely<Database>;
+  /** The pool behind `db`: hot statements (usage recording) run prepared on it. */
+  pool?: pg.Pool;
   logger: Logger;
   /** The GitHub App (or the simulator's); null leaves GitHub-backed activities failing. */
   github: GitHubApp | null;
@@ -177,7 +180,11 @@ export async function startWorker(deps: {
         ...(runnerMetrics ? { metrics: runnerMetrics } : {}),
       }),
       ...createWorkflowFileActivities({ db, github }),
-      ...createUsageActivities({ db, ...config.billing }),
+      ...createUsageActivities({
+        db,
+        ...(deps.pool ? { pool: deps.pool } : {}),
+        ...config.billing,
+      }),
       ...createRunActivities({ db }),
       ...createRedeliveryActivities({ db, github }),
       ...runnerActivities,
