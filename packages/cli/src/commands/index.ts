@@ -1,4 +1,5 @@
 import type { CommandFactory } from "../program.js";
+import { adminCommand } from "./admin.js";
 import { installationsCommand, offeringsCommand } from "./installations.js";
 import { jobsCommand } from "./jobs.js";
 import { loginCommand, logoutCommand, whoamiCommand } from "./login.js";
@@ -13,6 +14,7 @@ import { projectsCommand, workspacesCommand } from "./workspaces.js";
 export const coreCommands: readonly CommandFactory[] = [
   startCommand,
   migrateCommand,
+  adminCommand,
   roleCommand("intake"),
   roleCommand("api"),
   roleCommand("worker"),

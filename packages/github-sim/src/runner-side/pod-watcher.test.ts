@@ -142,4 +142,24 @@ describe("runner pods on a real cluster", () => {
       exitRunnerPod(ns.kubeConfig, { namespace: ns.name, podName: "no-such-pod" }, 0),
     ).resolves.toBeUndefined();
   });
+
+  it("keeps trying a Running pod whose Secret comes after the first read gave up", async () => {
+    await createPod("runner-late", fromSecret("runner-late"));
+    await eventually("pod Running", async () =>
+      (await phase("runner-late")) === "Running" ? true : undefined,
+    );
+    // The read waits a few seconds for a missing Secret, then gives up; a later
+    // event of the pod may never come (it is Running already), so the watcher must
+    // try again on its own, not at the next re-list minutes later.
+    const firstFailure = errors.length;
+    await eventually("the first read to give up", () =>
+      Promise.resolve(
+        errors.slice(firstFailure).some((error) => String(error).includes("runner-late-jit")) ||
+          undefined,
+      ),
+    );
+    await createSecret("runner-late", "eyJqaXQiOiJsYXRlIn0=");
+    const pod = await runningPod("runner-late");
+    expect(pod.encodedJitConfig).toBe("eyJqaXQiOiJsYXRlIn0=");
+  });
 });

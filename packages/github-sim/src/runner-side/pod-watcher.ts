@@ -38,7 +38,12 @@ interface Tracked {
   gone: boolean;
   /** Per-pod work runs in order, so a slow Secret read cannot reorder Running and gone. */
   chain: Promise<void>;
+  /** Failed reads of the pod's JIT config so far: the next try waits longer. */
+  failedReads: number;
 }
+
+/** The longest wait between two reads of a Running pod's JIT config. */
+const MAX_READ_RETRY_MS = 10_000;
 
 const WATCH_TIMEOUT_SECONDS = 240;
 
@@ -56,6 +61,7 @@ export async function watchRunnerPods(
   const watch = new Watch(kubeConfig);
   const stopping = new AbortController();
   const pods = new Map<string, Tracked>();
+  const retries = new Set<NodeJS.Timeout>();
   const namespaceMatches = new Map<string, Promise<boolean>>();
   let current: AbortController | undefined;
 
@@ -79,7 +85,7 @@ export async function watchRunnerPods(
   };
 
   const enqueue = (uid: string, work: (t: Tracked) => Promise<void>) => {
-    const tracked = pods.get(uid) ?? { gone: false, chain: Promise.resolve() };
+    const tracked = pods.get(uid) ?? { gone: false, chain: Promise.resolve(), failedReads: 0 };
     pods.set(uid, tracked);
     tracked.chain = tracked.chain
       .then(() => work(tracked))
@@ -111,7 +117,25 @@ export async function watchRunnerPods(
         return;
       }
       if (!tracked.ref && phase === "Running" && !deleted) {
-        const encodedJitConfig = await readJitConfig(core, source, { signal: stopping.signal });
+        let encodedJitConfig: string;
+        try {
+          encodedJitConfig = await readJitConfig(core, source, { signal: stopping.signal });
+        } catch (error) {
+          if (stopping.signal.aborted) return;
+          reportError(error);
+          // The Secret came late (it is created after the Pod, which owns it) or the API
+          // server refused the read: try again while the pod exists, as a kubelet keeps
+          // trying to mount a missing Secret. Without this the runner would come online
+          // only at the next re-list, minutes later, and a burst would stall in waves.
+          tracked.failedReads += 1;
+          const delay = Math.min(250 * 2 ** tracked.failedReads, MAX_READ_RETRY_MS);
+          const timer = setTimeout(() => {
+            retries.delete(timer);
+            observe(pod, false);
+          }, delay);
+          retries.add(timer);
+          return;
+        }
         tracked.ref = { namespace, podName, uid, encodedJitConfig };
         handlers.onRunning(tracked.ref);
       }
@@ -203,6 +227,8 @@ export async function watchRunnerPods(
     async stop() {
       stopping.abort();
       current?.abort();
+      for (const timer of retries) clearTimeout(timer);
+      retries.clear();
       await running;
       await Promise.all([...pods.values()].map((t) => t.chain));
     },

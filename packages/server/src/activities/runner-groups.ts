@@ -19,6 +19,27 @@ export const DEFAULT_RUNNER_GROUP = { id: 1 } as const;
 /** A group reconciled this recently for the same repositories is trusted as it is. */
 const RECONCILED_FOR_MS = 10 * 60_000;
 
+/** The GitHub ids of the allow-listed repositories the installation has, ascending. */
+export async function allowListedRepositoryIds(
+  db: Kysely<Database>,
+  installationId: number,
+  names: readonly string[],
+): Promise<number[]> {
+  if (names.length === 0) return [];
+  const rows = await db
+    .selectFrom("repositories")
+    .select("github_repository_id")
+    .where("installation_id", "=", BigInt(installationId))
+    .where("removed_at", "is", null)
+    .where(
+      sql<string>`lower(full_name)`,
+      "in",
+      names.map((name) => name.toLowerCase()),
+    )
+    .execute();
+  return rows.map((row) => Number(row.github_repository_id)).sort((a, b) => a - b);
+}
+
 export function createRunnerGroupChoice(deps: {
   db: Kysely<Database>;
   installation: (installationId: number) => GitHubInstallation;
@@ -30,24 +51,6 @@ export function createRunnerGroupChoice(deps: {
   // allow-list (or a repository that appeared since) reconciles the group at the next
   // launch. Concurrent launches of one configuration share one reconciliation.
   const reconciled = new Map<string, { at: number; id: Promise<number> }>();
-
-  async function allowListedRepositoryIds(
-    installationId: number,
-    names: readonly string[],
-  ): Promise<number[]> {
-    const rows = await db
-      .selectFrom("repositories")
-      .select("github_repository_id")
-      .where("installation_id", "=", BigInt(installationId))
-      .where("removed_at", "is", null)
-      .where(
-        sql<string>`lower(full_name)`,
-        "in",
-        names.map((name) => name.toLowerCase()),
-      )
-      .execute();
-    return rows.map((row) => Number(row.github_repository_id)).sort((a, b) => a - b);
-  }
 
   function refused(spec: RunnerInstanceSpec, error: Error): ApplicationFailure {
     return ApplicationFailure.nonRetryable(
@@ -62,6 +65,13 @@ export function createRunnerGroupChoice(deps: {
   }
 
   return {
+    /** Forgets what was reconciled for the configuration: its group was deleted. */
+    forget(runnerId: string): void {
+      for (const key of reconciled.keys()) {
+        if (key.split("/")[1] === runnerId) reconciled.delete(key);
+      }
+    },
+
     async runnerGroupFor(spec: RunnerInstanceSpec): Promise<{ id: number }> {
       // Repository runners serve their repository only, whatever their group.
       if (spec.scope === null || !("org" in spec.scope)) return DEFAULT_RUNNER_GROUP;
@@ -73,7 +83,7 @@ export function createRunnerGroupChoice(deps: {
         .executeTakeFirst();
       const names = configuration?.repositories ?? [];
       if (names.length === 0) return DEFAULT_RUNNER_GROUP;
-      const repositoryIds = await allowListedRepositoryIds(spec.installationId, names);
+      const repositoryIds = await allowListedRepositoryIds(db, spec.installationId, names);
       if (repositoryIds.length === 0) {
         throw ApplicationFailure.nonRetryable(
           `none of the configuration's allow-listed repositories (${names.join(", ")}) is a ` +

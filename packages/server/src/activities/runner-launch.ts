@@ -19,7 +19,7 @@ import type { Cluster } from "../kubernetes/cluster.js";
 import type { RunnerMetrics } from "../observability/metrics-runners.js";
 import type { Database } from "../storage/schema.js";
 import { asActivityError, withHeartbeats } from "./activity-context.js";
-import { createRunnerGroupChoice } from "./runner-groups.js";
+import { createRunnerGroupChoice, type RunnerGroupChoice } from "./runner-groups.js";
 import type { RunnerInstanceSpec } from "./runner-instances.js";
 
 // Starting and removing one runner: its Pod, its just-in-time registration with GitHub
@@ -63,13 +63,15 @@ export function createRunnerLaunchActivities(deps: {
   cluster: Cluster;
   pods?: RunnerPodOptions;
   metrics?: RunnerMetrics;
+  /** The runner group choice, shared with the groups' upkeep; one of its own otherwise. */
+  groups?: RunnerGroupChoice;
 }) {
   const { db, cluster } = deps;
   const installation = (installationId: number): GitHubInstallation => {
     if (deps.github === null) throw new Error("no GitHub client configured for this worker");
     return deps.github.installation(installationId);
   };
-  const groups = createRunnerGroupChoice({ db, installation });
+  const groups = deps.groups ?? createRunnerGroupChoice({ db, installation });
 
   /** An immutable Secret cannot be updated: one from an earlier attempt is replaced. */
   async function putSecret(secret: V1Secret): Promise<void> {

@@ -17,6 +17,8 @@ import {
   unusableBecause,
   type RunnerConfiguration,
 } from "./runner-configurations.js";
+import { activityContext } from "./activity-context.js";
+import type { RunnerGroupUpkeep } from "./runner-group-upkeep.js";
 
 // What the runner pool workflow reads and writes: one snapshot of its configuration,
 // the workspace's room, the jobs and instances it tracks, per evaluation; and the
@@ -85,6 +87,8 @@ export function createRunnerPoolActivities(deps: {
   timings?: Partial<RunnerTimings>;
   /** Where instance workflows are started; without it the pool cannot start any. */
   temporal?: { client: Client; taskQueue: string };
+  /** The configurations' runner groups; without it they follow only at launches. */
+  groups?: Pick<RunnerGroupUpkeep, "followAllowList" | "removeGroup">;
 }) {
   const { db } = deps;
   const timings: RunnerTimings = { ...defaultRunnerTimings, ...deps.timings };
@@ -116,6 +120,11 @@ export function createRunnerPoolActivities(deps: {
           timings,
         };
       }
+      // A narrowed allow-list must reach the runners already registered (idle ones take
+      // the next job their group admits), not only the next launch; the pool looks here
+      // right after the API changed the configuration.
+      const draining = configuration.deleted_at !== null || configuration.status === "deleting";
+      if (!draining) await deps.groups?.followAllowList(configuration);
       // Independent reads, none under a lock: taken together they are no less current
       // one after another, and the pool waits for the slowest rather than their sum.
       const [settled, live, ended, { headroom }, prewarm, reruns] = await Promise.all([
@@ -226,6 +235,7 @@ export function createRunnerPoolActivities(deps: {
         .where("status", "=", "deleting")
         .where("deleted_at", "is", null)
         .execute();
+      if (deps.groups !== undefined) await removeGroup(deps.groups, input.runnerId);
     },
 
     /** Failed starts halted the pool: the configuration shows why (the API's status_message). */
@@ -251,6 +261,36 @@ export function createRunnerPoolActivities(deps: {
 }
 
 export type RunnerPoolActivities = ReturnType<typeof createRunnerPoolActivities>;
+
+/** Tries of the group's deletion before the pool ends and leaves it to the runner sweep. */
+const GROUP_DELETION_ATTEMPTS = 4;
+
+/**
+ * Deletes the drained configuration's runner group, best effort: a failure (GitHub
+ * unavailable, or a runner still in the group) fails this try, so Temporal tries again
+ * after a pause, up to a few tries; after that the pool ends without it and the runner
+ * sweep deletes the group once it can. Never holds up the pool for long.
+ */
+async function removeGroup(
+  groups: Pick<RunnerGroupUpkeep, "removeGroup">,
+  runnerId: string,
+): Promise<void> {
+  const attempt = activityContext()?.info.attempt ?? GROUP_DELETION_ATTEMPTS;
+  const lastTry = attempt >= GROUP_DELETION_ATTEMPTS;
+  let problem: string;
+  try {
+    const result = await groups.removeGroup(runnerId);
+    if (result === null || result.kind !== "occupied") return;
+    problem = `${result.runners} runner(s) still in it`;
+  } catch (error) {
+    problem = String(error);
+  }
+  if (lastTry) {
+    activityContext()?.log.warn("runner group left for the runner sweep", { runnerId, problem });
+    return;
+  }
+  throw new Error(`the runner group of ${runnerId} was not deleted: ${problem}`);
+}
 
 /**
  * Pre-warming's sizing for a configuration that opts in: the jobs of the analysed

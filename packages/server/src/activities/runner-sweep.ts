@@ -21,6 +21,7 @@ import type { Logger } from "../observability/logger.js";
 import type { RunnerMetrics } from "../observability/metrics-runners.js";
 import type { Database } from "../storage/schema.js";
 import { withHeartbeats } from "./activity-context.js";
+import type { RunnerGroupSweepReport, RunnerGroupUpkeep } from "./runner-group-upkeep.js";
 
 // The runner sweep: reads what exists (runner pods in the cluster, Hangar's runners on
 // GitHub, instance rows and their workflows), lets domain/runner-sweep.ts decide what
@@ -39,6 +40,8 @@ export interface RunnerSweepReport {
   instancesCancelled: number;
   skippedBusyRunners: number;
   actionErrors: number;
+  /** Runner groups of Hangar's (activities/runner-group-upkeep.ts); absent without them. */
+  groups?: RunnerGroupSweepReport;
 }
 
 export interface RunnerSweepOptions {
@@ -79,6 +82,8 @@ export function createRunnerSweepActivities(deps: {
   temporal: Client;
   logger: Logger;
   metrics?: RunnerMetrics;
+  /** Reconciles and deletes the configurations' runner groups after the runners. */
+  groups?: Pick<RunnerGroupUpkeep, "sweepGroups">;
 }) {
   const { db, cluster, temporal } = deps;
   const log = deps.logger.child({ subsystem: "runner-sweep" });
@@ -313,6 +318,10 @@ export function createRunnerSweepActivities(deps: {
           log.warn({ action: action.kind, err: error }, `sweep action failed: ${describe(action)}`);
         }
       }
+      // After the runners: a group is deleted only once no runner is left in it.
+      if (deps.groups !== undefined && options.dryRun !== true) {
+        report.groups = await deps.groups.sweepGroups();
+      }
       log.info({ ...report }, "runner sweep done");
       deps.metrics?.reconcilerActions("runner-sweep", sweepActionCounts(report));
       return report;
@@ -329,6 +338,14 @@ export function sweepActionCounts(report: RunnerSweepReport): Record<string, num
     "cancel-instance": report.instancesCancelled,
     "abandon-instance": report.instancesAbandoned,
     "action-error": report.actionErrors,
+    ...(report.groups === undefined
+      ? {}
+      : {
+          "reconcile-runner-group": report.groups.groupsReconciled,
+          "delete-runner-group": report.groups.groupsDeleted,
+          "skip-occupied-runner-group": report.groups.groupsOccupied,
+          "runner-group-error": report.groups.groupErrors,
+        }),
   };
 }
 

@@ -66,3 +66,67 @@ export function planRunnerGroup(
   if (!same) steps.push({ kind: "set-repositories", id: existing.id, repositoryIds });
   return steps;
 }
+
+const GROUP_PREFIX = "hangar-";
+
+/** The configuration a group of Hangar's belongs to, from its name; null for any other group. */
+export function runnerIdOfGroup(name: string): string | null {
+  const lower = name.toLowerCase();
+  if (!lower.startsWith(GROUP_PREFIX)) return null;
+  const id = lower.slice(GROUP_PREFIX.length);
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id) ? id : null;
+}
+
+/** A runner configuration as the group sweep sees it. */
+export interface GroupedConfiguration {
+  readonly id: string;
+  /** The allow-list's repositories, as ids GitHub knows; empty without an allow-list. */
+  readonly repositoryIds: readonly number[];
+  /** Whether the configuration names an allow-list at all. */
+  readonly allowListed: boolean;
+  /** Deleted, its pool drained: nothing of it runs any more. */
+  readonly deleted: boolean;
+}
+
+export type RunnerGroupSweepAction =
+  | { readonly kind: "reconcile"; readonly group: string; readonly repositoryIds: number[] }
+  | { readonly kind: "delete"; readonly group: string; readonly reason: string };
+
+/**
+ * What the sweep does with the `hangar-*` groups of one organisation: a group whose
+ * configuration still has an allow-list is made to admit exactly it (a backstop for
+ * the pool's prompt reconciliation, and against changes made by hand); a group whose
+ * configuration is deleted, unknown, or serves every repository now is deleted (only
+ * once empty, which the caller checks). A configuration still draining keeps its group,
+ * and an allow-list none of whose repositories GitHub knows is left to the launch,
+ * which refuses it.
+ */
+export function planRunnerGroupSweep(
+  groups: readonly { readonly name: string }[],
+  configurations: ReadonlyMap<string, GroupedConfiguration>,
+): RunnerGroupSweepAction[] {
+  const actions: RunnerGroupSweepAction[] = [];
+  for (const group of groups) {
+    const runnerId = runnerIdOfGroup(group.name);
+    if (runnerId === null) continue;
+    const configuration = configurations.get(runnerId);
+    if (configuration === undefined) {
+      actions.push({ kind: "delete", group: group.name, reason: "its configuration is gone" });
+    } else if (configuration.deleted) {
+      actions.push({ kind: "delete", group: group.name, reason: "its configuration is deleted" });
+    } else if (!configuration.allowListed) {
+      actions.push({
+        kind: "delete",
+        group: group.name,
+        reason: "its configuration serves every repository now",
+      });
+    } else if (configuration.repositoryIds.length > 0) {
+      actions.push({
+        kind: "reconcile",
+        group: group.name,
+        repositoryIds: [...new Set(configuration.repositoryIds)].sort((a, b) => a - b),
+      });
+    }
+  }
+  return actions;
+}

@@ -17,6 +17,7 @@ import {
   ensureRunnerGroup,
   listRunnerGroupRepositoryIds,
   listRunnerGroups,
+  reconcileRunnerGroup,
 } from "./operations/runner-groups.js";
 import { readWorkflowFiles } from "./operations/workflow-files.js";
 import { createSemaphore } from "./rate-limit/concurrency.js";
@@ -165,6 +166,7 @@ export function createGitHubApp(options: GitHubAppOptions): GitHubApp {
       listRunnerGroupRepositoryIds: (org, groupId) =>
         listRunnerGroupRepositoryIds(octokit, org, groupId),
       ensureRunnerGroup: (org, group) => ensureRunnerGroup(octokit, org, group),
+      reconcileRunnerGroup: (org, group) => reconcileRunnerGroup(octokit, org, group),
       deleteRunnerGroup: (org, name) => deleteRunnerGroup(octokit, org, name),
       generateJitConfig: (input) => generateJitConfig(octokit, input, resolveGroup),
       listRunners: (scope, listOptions) => listRunners(octokit, scope, listOptions),

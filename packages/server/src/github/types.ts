@@ -151,7 +151,11 @@ export interface RunnerGroup {
   readonly allowsPublicRepositories: boolean;
 }
 
-export type DeleteRunnerGroupResult = { readonly kind: "deleted" } | { readonly kind: "not-found" };
+export type DeleteRunnerGroupResult =
+  | { readonly kind: "deleted" }
+  | { readonly kind: "not-found" }
+  /** Runners are still in it; deleting it would move them to the Default group. */
+  | { readonly kind: "occupied"; readonly runners: number };
 
 export interface WorkflowJob {
   readonly id: number;
@@ -206,6 +210,15 @@ export interface GitHubInstallation {
     org: string,
     group: { name: string; repositoryIds: readonly number[] },
   ): Promise<number>;
+  /**
+   * Corrects an existing group so it admits exactly these repositories; its id and the
+   * number of changes made, or null when there is no such group.
+   */
+  reconcileRunnerGroup(
+    org: string,
+    group: { name: string; repositoryIds: readonly number[] },
+  ): Promise<{ id: number; changes: number } | null>;
+  /** Deletes the group unless runners are still in it. */
   deleteRunnerGroup(org: string, name: string): Promise<DeleteRunnerGroupResult>;
   generateJitConfig(input: GenerateJitConfigInput): Promise<JitConfigResult>;
   listRunners(scope: RunnerScope, options?: { name?: string }): Promise<Runner[]>;

@@ -5,6 +5,8 @@ import {
   installationTenancy,
   type InstallationTenancy,
 } from "../activities/runner-demand.js";
+import { createRunnerGroupUpkeep } from "../activities/runner-group-upkeep.js";
+import { createRunnerGroupChoice } from "../activities/runner-groups.js";
 import { createRunnerInstanceActivities } from "../activities/runner-instances.js";
 import {
   createRunnerLaunchActivities,
@@ -20,7 +22,7 @@ import type { Config } from "../config/types.js";
 import { createSecretCipher } from "../crypto/envelope.js";
 import { createKeyRing } from "../crypto/key-ring.js";
 import type { RunnerTimings } from "../domain/runner-pool.js";
-import type { GitHubApp } from "../github/types.js";
+import type { GitHubApp, GitHubInstallation } from "../github/types.js";
 import type { Cluster, KubernetesCluster } from "../kubernetes/cluster.js";
 import type { Logger } from "../observability/logger.js";
 import type { RunnerMetrics } from "../observability/metrics-runners.js";
@@ -63,12 +65,21 @@ export function createRunnerActivities(deps: {
     logger,
     ...(deps.tenancy === undefined ? {} : { tenancy: deps.tenancy }),
   });
+  // One choice of runner groups for the launches and the groups' upkeep, so a group
+  // the upkeep deletes is not trusted by a launch afterwards.
+  const installation = (installationId: number): GitHubInstallation => {
+    if (github === null) throw new Error("no GitHub client configured for this worker");
+    return github.installation(installationId);
+  };
+  const choice = createRunnerGroupChoice({ db, installation });
+  const groups = createRunnerGroupUpkeep({ db, installation, logger, choice });
   return {
     ...createRunnerSideActivities({ runnerSide }),
     ...createRunnerPoolActivities({
       db,
       ...(deps.timings ? { timings: deps.timings } : {}),
       temporal: { client: deps.temporal, taskQueue: deps.taskQueue },
+      groups,
     }),
     ...createRunnerInstanceActivities({ db, ...metrics }),
     ...createRunnerRerunActivities({ db, github }),
@@ -78,6 +89,7 @@ export function createRunnerActivities(deps: {
       cluster,
       ...(deps.pods === undefined ? {} : { pods: deps.pods }),
       ...metrics,
+      groups: choice,
     }),
     ...createRunnerObserveActivities({
       github,
@@ -91,6 +103,7 @@ export function createRunnerActivities(deps: {
       temporal: deps.temporal,
       logger,
       ...metrics,
+      groups,
     }),
   };
 }

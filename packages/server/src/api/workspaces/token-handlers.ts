@@ -9,18 +9,17 @@ import {
   type RevokeApiTokenRequest,
 } from "@hangar/api/workspace_service_pb.js";
 import { sql } from "kysely";
-import { revokeAll, tokenSubject, type Role } from "../../authz/index.js";
-import { writeAudit } from "../audit.js";
+import type { Role } from "../../authz/index.js";
 import { callerOf, requestInfo } from "../context.js";
 import { notFound, permissionDenied } from "../errors.js";
 import { decodeKeysetToken, encodeKeysetToken, keyPatterns, nextPage } from "../pagination.js";
 import { includes, roleIn } from "../roles.js";
 import type { ServiceDeps } from "../service-deps.js";
-import { createApiToken } from "../tokens.js";
 import { idRequest } from "./requests.js";
 import { parseRequest } from "../validation.js";
 import { createApiTokenRequest, listApiTokensRequest } from "./requests.js";
-import { auditedToken, findWorkspace, toApiToken, tokensQuery } from "./rows.js";
+import { findWorkspace, toApiToken, tokensQuery } from "./rows.js";
+import { createAuditedToken, revokeAuditedToken } from "./token-records.js";
 
 // API tokens. A token never holds a role above its creator's, and only a caller holding
 // at least a token's role may revoke it (an admin cannot cut off the owners' tokens).
@@ -51,24 +50,16 @@ export function createTokenHandlers(deps: ServiceDeps) {
         if ((await findWorkspace(trx, input.workspaceId)) === undefined) {
           throw notFound("workspace", input.workspaceId);
         }
-        const created = await createApiToken(trx, {
-          workspaceId: input.workspaceId,
-          name: input.name,
-          role: input.role,
-          expiresAt: input.expireTime ?? null,
-        });
-        const row = await tokensQuery(trx).where("t.id", "=", created.id).executeTakeFirstOrThrow();
-        await writeAudit(trx, {
-          actor: caller.subject,
-          workspaceId: input.workspaceId,
-          objectType: "api_token",
-          objectId: created.id,
-          action: "token.create",
-          before: null,
-          after: auditedToken(row),
-          requestId,
-        });
-        return { row: { ...row, creator: caller.subject }, secret: created.token };
+        return createAuditedToken(
+          trx,
+          {
+            workspaceId: input.workspaceId,
+            name: input.name,
+            role: input.role,
+            expiresAt: input.expireTime ?? null,
+          },
+          { actor: caller.subject, requestId },
+        );
       });
       return create(CreateApiTokenResponseSchema, { token: toApiToken(row), secret });
     },
@@ -129,26 +120,8 @@ export function createTokenHandlers(deps: ServiceDeps) {
       await requireRole(caller, current.workspace_id, current.role);
       const { requestId } = requestInfo(context);
       const row = await db.transaction().execute(async (trx) => {
-        const before = await tokensQuery(trx).where("t.id", "=", id).forUpdate().executeTakeFirst();
-        if (before === undefined) throw notFound("API token", id);
-        if (before.revoked_at !== null) return before;
-        await trx
-          .updateTable("api_tokens")
-          .set({ revoked_at: new Date() })
-          .where("id", "=", id)
-          .execute();
-        await revokeAll(trx, tokenSubject(id));
-        const after = await tokensQuery(trx).where("t.id", "=", id).executeTakeFirstOrThrow();
-        await writeAudit(trx, {
-          actor: caller.subject,
-          workspaceId: after.workspace_id,
-          objectType: "api_token",
-          objectId: id,
-          action: "token.revoke",
-          before: auditedToken(before),
-          after: auditedToken(after),
-          requestId,
-        });
+        const after = await revokeAuditedToken(trx, id, { actor: caller.subject, requestId });
+        if (after === undefined) throw notFound("API token", id);
         return after;
       });
       return create(RevokeApiTokenResponseSchema, { token: toApiToken(row) });

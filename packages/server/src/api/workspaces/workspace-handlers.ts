@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
 import {
@@ -13,14 +12,8 @@ import {
   type ListWorkspacesRequest,
   type RenameWorkspaceRequest,
 } from "@hangar/api/workspace_service_pb.js";
-import { sql, type Transaction } from "kysely";
-import {
-  deleteWorkspaceTuples,
-  grantRole,
-  writeProjectTuples,
-  writeWorkspaceTuples,
-} from "../../authz/index.js";
-import type { Database } from "../../storage/schema.js";
+import { sql } from "kysely";
+import { deleteWorkspaceTuples } from "../../authz/index.js";
 import { writeAudit } from "../audit.js";
 import { callerOf, requestInfo } from "../context.js";
 import { notFound } from "../errors.js";
@@ -36,29 +29,9 @@ import {
   listWorkspacesRequest,
   renameWorkspaceRequest,
 } from "./requests.js";
+import { insertWorkspace } from "./create-workspace.js";
 import { findWorkspace, toProject, toWorkspace } from "./rows.js";
 import { deleteRunnersOf } from "./runner-teardown.js";
-
-const MAX_NAMESPACE = 63;
-
-/**
- * The namespace a new workspace's runners live in: the prefix and the slug, or, when that
- * is too long or was ever used (namespaces are never handed to a second tenant), a
- * shortened slug with a random suffix.
- */
-async function freshNamespace(
-  trx: Transaction<Database>,
-  prefix: string,
-  slug: string,
-): Promise<string> {
-  const plain = `${prefix}${slug}`;
-  const taken = (name: string) =>
-    trx.selectFrom("workspaces").select("id").where("namespace", "=", name).executeTakeFirst();
-  if (plain.length <= MAX_NAMESPACE && (await taken(plain)) === undefined) return plain;
-  const room = MAX_NAMESPACE - prefix.length - 7;
-  const stem = slug.slice(0, Math.max(0, room)).replace(/-+$/, "");
-  return `${prefix}${stem}${stem === "" ? "" : "-"}${randomBytes(3).toString("hex")}`;
-}
 
 export function createWorkspaceHandlers(deps: ServiceDeps & { namespacePrefix: string }) {
   const { db, authorize, authorizer } = deps;
@@ -69,53 +42,15 @@ export function createWorkspaceHandlers(deps: ServiceDeps & { namespacePrefix: s
       const caller = callerOf(context);
       await requirePlatformAdmin(authorizer, caller, "workspace.create");
       const { requestId } = requestInfo(context);
-      const { workspace, project } = await db.transaction().execute(async (trx) => {
-        const namespace = await freshNamespace(trx, deps.namespacePrefix, input.slug);
-        const workspace = await trx
-          .insertInto("workspaces")
-          .values({
-            slug: input.slug,
-            name: input.name,
-            namespace,
-            ...(input.maxCpuMillis !== undefined ? { max_cpu_millis: input.maxCpuMillis } : {}),
-            ...(input.maxMemoryMib !== undefined ? { max_memory_mib: input.maxMemoryMib } : {}),
-            ...(input.maxGpus !== undefined ? { max_gpus: input.maxGpus } : {}),
-            ...(input.maxRunners !== undefined ? { max_runners: input.maxRunners } : {}),
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        const project = await trx
-          .insertInto("projects")
-          .values({ workspace_id: workspace.id, name: "default", is_default: true })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await writeWorkspaceTuples(trx, workspace.id);
-        await writeProjectTuples(trx, workspace.id, project.id);
-        await grantRole(trx, {
-          namespace: "workspace",
-          object: workspace.id,
-          role: "owner",
-          subject: caller.subject,
-        });
-        const audited = { actor: caller.subject, workspaceId: workspace.id, requestId };
-        await writeAudit(trx, {
-          ...audited,
-          objectType: "workspace",
-          objectId: workspace.id,
-          action: "workspace.create",
-          before: null,
-          after: { ...workspace, owner: caller.subject },
-        });
-        await writeAudit(trx, {
-          ...audited,
-          objectType: "project",
-          objectId: project.id,
-          action: "project.create",
-          before: null,
-          after: project,
-        });
-        return { workspace, project };
-      });
+      const { workspace, project } = await db.transaction().execute((trx) =>
+        insertWorkspace(trx, {
+          ...input,
+          namespacePrefix: deps.namespacePrefix,
+          actor: caller.subject,
+          owner: caller.subject,
+          requestId,
+        }),
+      );
       return create(CreateWorkspaceResponseSchema, {
         workspace: toWorkspace(workspace, "owner"),
         defaultProject: toProject(project),

@@ -99,8 +99,36 @@ export async function ensureRunnerGroup(
       if (existing === undefined) throw error;
     }
   }
+  await applyRunnerGroupPlan(octokit, org, existing, wanted);
+  return existing.id;
+}
+
+/**
+ * Makes an existing group named `wanted.name` admit exactly `wanted.repositoryIds`; the
+ * group's id and how many changes that took, or null when there is no such group (a
+ * group that does not exist has no runners to keep from anything).
+ */
+export async function reconcileRunnerGroup(
+  octokit: HangarOctokit,
+  org: string,
+  wanted: WantedRunnerGroup,
+): Promise<{ id: number; changes: number } | null> {
+  const existing = findRunnerGroup(await listRunnerGroups(octokit, org), wanted.name);
+  if (existing === undefined || existing.isDefault) return null;
+  const changes = await applyRunnerGroupPlan(octokit, org, existing, wanted);
+  return { id: existing.id, changes };
+}
+
+/** Carries out the plan for an existing group; the number of changes made. */
+async function applyRunnerGroupPlan(
+  octokit: HangarOctokit,
+  org: string,
+  existing: ExistingRunnerGroup,
+  wanted: WantedRunnerGroup,
+): Promise<number> {
   const current = await listRunnerGroupRepositoryIds(octokit, org, existing.id);
-  for (const step of planRunnerGroup(existing, current, wanted)) {
+  const steps = planRunnerGroup(existing, current, wanted);
+  for (const step of steps) {
     switch (step.kind) {
       case "create":
         throw new Error("an existing group is not created again");
@@ -125,10 +153,15 @@ export async function ensureRunnerGroup(
       }
     }
   }
-  return existing.id;
+  return steps.length;
 }
 
-/** Deletes the group of that name, if there is one; its runners go to the Default group. */
+/**
+ * Deletes the group of that name, if there is one and no runner is in it. GitHub would
+ * delete a group with runners too, moving them to the Default group, where a runner of
+ * a configuration restricted to some repositories could take any repository's job: such
+ * a group is left (`occupied`) for a later try, once its runners are gone.
+ */
 export async function deleteRunnerGroup(
   octokit: HangarOctokit,
   org: string,
@@ -136,6 +169,11 @@ export async function deleteRunnerGroup(
 ): Promise<DeleteRunnerGroupResult> {
   const group = findRunnerGroup(await listRunnerGroups(octokit, org), name);
   if (group === undefined || group.isDefault) return { kind: "not-found" };
+  const { data } = await octokit.request(
+    "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/runners",
+    { org, runner_group_id: group.id, per_page: 1 },
+  );
+  if (data.total_count > 0) return { kind: "occupied", runners: data.total_count };
   try {
     await octokit.request("DELETE /orgs/{org}/actions/runner-groups/{runner_group_id}", {
       org,
