@@ -223,6 +223,31 @@ describe("hangar jobs", () => {
   });
 });
 
+describe("hangar tokens, members and projects", () => {
+  it("lists each as a table, and as the API's objects with --json", async () => {
+    const env = isolatedEnv();
+    for (const [group, header] of [
+      ["tokens", /^NAME\s/],
+      ["members", /^EMAIL\s+NAME\s+ROLE\s+SINCE\s+USER ID/],
+      ["projects", /^NAME\s+DEFAULT\s+CREATED\s+ID/],
+    ] as const) {
+      const json = await cli([group, "ls", "--json", ...as("owner")], env);
+      expect(json.code, `${group} ls --json: ${json.stderr}`).toBe(0);
+      const items = JSON.parse(json.stdout) as unknown[];
+      const table = await cli([group, "ls", ...as("owner")], env);
+      expect(table.code).toBe(0);
+      if (items.length === 0) {
+        // An empty list says so on stderr, leaving stdout empty for scripts.
+        expect(table.stdout).toBe("");
+        expect(table.stderr).toMatch(/^No /);
+      } else {
+        expect(table.stdout).toMatch(header);
+        expect(table.stdout.trimEnd().split("\n")).toHaveLength(items.length + 1);
+      }
+    }
+  });
+});
+
 describe("hangar usage", () => {
   it("exports the same CSV as the API's download, to stdout and to a file", async () => {
     const env = isolatedEnv();

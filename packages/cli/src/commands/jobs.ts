@@ -8,7 +8,7 @@ import type { Io } from "../io.js";
 import { formatDuration, formatTime, list, orNone } from "../output/format.js";
 import { messageJson, printJson } from "../output/json.js";
 import { printFields, printTable } from "../output/table.js";
-import { addPaging, apiFor, globalOptions, noteMore } from "./context.js";
+import { addPaging, apiFor, globalOptions, printListing } from "./context.js";
 import { parseTime } from "./time.js";
 
 function state(job: Job): string {
@@ -67,17 +67,12 @@ export function jobsCommand(io: Io): Command {
           { limit: options.limit, all: options.all === true },
         ),
       );
-      if (globalOptions(command).json) {
-        printJson(
-          io,
-          items.map((j) => messageJson(JobSchema, j)),
-        );
-        return;
-      }
-      printTable(
-        io,
-        ["id", "repository", "job", "state", "runner", "queued", "ran", "created"],
-        items.map((j) => [
+      printListing(io, command, {
+        schema: JobSchema,
+        items,
+        more,
+        columns: ["id", "repository", "job", "state", "runner", "queued", "ran", "created"],
+        row: (j) => [
           String(j.id),
           j.repository,
           j.name,
@@ -86,10 +81,9 @@ export function jobsCommand(io: Io): Command {
           formatDuration(j.queueDuration),
           formatDuration(j.runDuration),
           formatTime(j.createTime),
-        ]),
-        "No job matches.",
-      );
-      noteMore(io, more, items.length);
+        ],
+        empty: "No job matches.",
+      });
     },
   );
   group

@@ -7,8 +7,8 @@ import type { Io } from "../io.js";
 import { formatTime, list, NONE, orNone } from "../output/format.js";
 import { messageJson, printJson } from "../output/json.js";
 import { progress } from "../output/progress.js";
-import { printFields, printTable } from "../output/table.js";
-import { addPaging, apiFor, globalOptions, integer, noteMore } from "./context.js";
+import { printFields } from "../output/table.js";
+import { addPaging, apiFor, globalOptions, integer, printListing } from "./context.js";
 import { runnerSpecOptions, updateFromOptions, type RunnerSpecOptions } from "./runners-spec.js";
 
 async function allRunners(api: Api, workspace: string): Promise<Runner[]> {
@@ -169,17 +169,22 @@ export function runnersCommand(io: Io): Command {
           { limit: options.limit, all: options.all === true },
         ),
       );
-      if (globalOptions(command).json) {
-        printJson(
-          io,
-          items.map((r) => messageJson(RunnerSchema, r)),
-        );
-        return;
-      }
-      printTable(
-        io,
-        ["name", "status", "size", "offering/image", "labels", "idle/max", "busy", "idle", "id"],
-        items.map((r) => [
+      printListing(io, command, {
+        schema: RunnerSchema,
+        items,
+        more,
+        columns: [
+          "name",
+          "status",
+          "size",
+          "offering/image",
+          "labels",
+          "idle/max",
+          "busy",
+          "idle",
+          "id",
+        ],
+        row: (r) => [
           r.name,
           r.status,
           size(r),
@@ -189,10 +194,9 @@ export function runnersCommand(io: Io): Command {
           r.fleet ? String(r.fleet.busy) : NONE,
           r.fleet ? String(r.fleet.idle) : NONE,
           r.id,
-        ]),
-        "No runner. Create one with `hangar runners create <name> --offering <id>`.",
-      );
-      noteMore(io, more, items.length);
+        ],
+        empty: "No runner. Create one with `hangar runners create <name> --offering <id>`.",
+      });
     },
   );
   group

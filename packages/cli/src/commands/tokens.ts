@@ -11,8 +11,7 @@ import { CliError } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { formatTime, NONE, orNone } from "../output/format.js";
 import { messageJson, printJson } from "../output/json.js";
-import { printTable } from "../output/table.js";
-import { addPaging, apiFor, globalOptions, noteMore } from "./context.js";
+import { addPaging, apiFor, globalOptions, printListing } from "./context.js";
 import { parseTime } from "./time.js";
 
 const roleChoices = ["viewer", "member", "admin", "owner"];
@@ -45,17 +44,12 @@ export function tokensCommand(io: Io): Command {
           { limit: options.limit, all: options.all === true },
         ),
       );
-      if (globalOptions(command).json) {
-        printJson(
-          io,
-          items.map((t) => messageJson(ApiTokenSchema, t)),
-        );
-        return;
-      }
-      printTable(
-        io,
-        ["name", "role", "prefix", "created", "expires", "last used", "revoked", "id"],
-        items.map((t) => [
+      printListing(io, command, {
+        schema: ApiTokenSchema,
+        items,
+        more,
+        columns: ["name", "role", "prefix", "created", "expires", "last used", "revoked", "id"],
+        row: (t) => [
           t.name,
           t.role,
           `${t.prefix}…`,
@@ -64,10 +58,9 @@ export function tokensCommand(io: Io): Command {
           formatTime(t.lastUseTime),
           t.revokeTime ? formatTime(t.revokeTime) : NONE,
           t.id,
-        ]),
-        "No token.",
-      );
-      noteMore(io, more, items.length);
+        ],
+        empty: "No token.",
+      });
     },
   );
   group
@@ -154,26 +147,14 @@ export function membersCommand(io: Io): Command {
           { limit: options.limit, all: options.all === true },
         ),
       );
-      if (globalOptions(command).json) {
-        printJson(
-          io,
-          items.map((m) => messageJson(MemberSchema, m)),
-        );
-        return;
-      }
-      printTable(
-        io,
-        ["email", "name", "role", "since", "user id"],
-        items.map((m) => [
-          m.email,
-          orNone(m.displayName),
-          m.role,
-          formatTime(m.createTime),
-          m.userId,
-        ]),
-        "No member.",
-      );
-      noteMore(io, more, items.length);
+      printListing(io, command, {
+        schema: MemberSchema,
+        items,
+        more,
+        columns: ["email", "name", "role", "since", "user id"],
+        row: (m) => [m.email, orNone(m.displayName), m.role, formatTime(m.createTime), m.userId],
+        empty: "No member.",
+      });
     },
   );
   return group;

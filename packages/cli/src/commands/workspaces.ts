@@ -10,7 +10,7 @@ import type { Io } from "../io.js";
 import { formatTime, NONE } from "../output/format.js";
 import { messageJson, printJson } from "../output/json.js";
 import { printFields, printTable } from "../output/table.js";
-import { addPaging, apiFor, globalOptions, integer, noteMore } from "./context.js";
+import { addPaging, apiFor, globalOptions, integer, printListing } from "./context.js";
 
 function limits(w: Workspace): string {
   const parts = [
@@ -136,20 +136,14 @@ export function projectsCommand(io: Io): Command {
           { limit: options.limit, all: options.all === true },
         ),
       );
-      if (globalOptions(command).json) {
-        printJson(
-          io,
-          items.map((p) => messageJson(ProjectSchema, p)),
-        );
-        return;
-      }
-      printTable(
-        io,
-        ["name", "default", "created", "id"],
-        items.map((p) => [p.name, p.isDefault ? "yes" : "", formatTime(p.createTime), p.id]),
-        "No project.",
-      );
-      noteMore(io, more, items.length);
+      printListing(io, command, {
+        schema: ProjectSchema,
+        items,
+        more,
+        columns: ["name", "default", "created", "id"],
+        row: (p) => [p.name, p.isDefault ? "yes" : "", formatTime(p.createTime), p.id],
+        empty: "No project.",
+      });
     },
   );
   return group;
