@@ -56,9 +56,11 @@ export function createRunnerGroupUpkeep(deps: {
 }) {
   const { db } = deps;
   const log = deps.logger.child({ subsystem: "runner-groups" });
-  // The allow-list (as repository ids) last carried to each configuration's group by
-  // this worker: the pool looks at its configuration often, GitHub is asked only when
-  // the list changed. A failed try is not repeated for the same list; the sweep is.
+  // The allow-list last carried to each configuration's group by this worker: the pool
+  // looks at its configuration on every snapshot, so an unchanged list costs neither a
+  // query nor a GitHub call. A failed try is not repeated for the same list, and a
+  // repository the installation gains or loses under an unchanged list is the launch's
+  // and the sweep's to carry (both resolve the ids afresh).
   const followed = new Map<string, string>();
 
   async function follow(configuration: FollowedConfiguration): Promise<void> {
@@ -66,14 +68,11 @@ export function createRunnerGroupUpkeep(deps: {
     if (configuration.installation_state !== "active") return;
     if (configuration.repositories.length === 0) return;
     const installationId = Number(configuration.installation_id);
-    const repositoryIds = await allowListedRepositoryIds(
-      db,
-      installationId,
-      configuration.repositories,
-    );
-    if (repositoryIds.length === 0) return;
-    const key = `${installationId}/${repositoryIds.join(",")}`;
+    const names = configuration.repositories.map((name) => name.toLowerCase()).sort();
+    const key = `${installationId}/${names.join(",")}`;
     if (followed.get(configuration.id) === key) return;
+    const repositoryIds = await allowListedRepositoryIds(db, installationId, names);
+    if (repositoryIds.length === 0) return;
     followed.set(configuration.id, key);
     const org = configuration.account_login;
     const group = runnerGroupName(configuration.id);
