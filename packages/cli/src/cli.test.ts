@@ -248,6 +248,24 @@ describe("hangar tokens, members and projects", () => {
   });
 });
 
+describe("hangar installations", () => {
+  it("lists each installation with its repositories", async () => {
+    const result = await cli(["installations", "ls", "--json", ...as("viewer")], isolatedEnv());
+    expect(result.code, result.stderr).toBe(0);
+    const listed = JSON.parse(result.stdout) as {
+      installation: { installationId: string };
+      repositories: { id: string }[];
+    }[];
+    expect(listed.map((entry) => BigInt(entry.installation.installationId))).toContain(
+      h.tenant.installationId,
+    );
+    const own = listed.find(
+      (entry) => BigInt(entry.installation.installationId) === h.tenant.installationId,
+    );
+    expect(own?.repositories.length).toBeGreaterThan(0);
+  });
+});
+
 describe("hangar usage", () => {
   it("exports the same CSV as the API's download, to stdout and to a file", async () => {
     const env = isolatedEnv();

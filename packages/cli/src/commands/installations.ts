@@ -3,7 +3,7 @@ import {
   InstallationRepositorySchema,
   type InstallationRepository,
 } from "@hangar/api/installation_service_pb.js";
-import { RunnerInstallationSchema, type RunnerInstallation } from "@hangar/api/installation_pb.js";
+import { RunnerInstallationSchema } from "@hangar/api/installation_pb.js";
 import { RunnerOfferingSchema } from "@hangar/api/offering_pb.js";
 import { collect } from "../client/api.js";
 import { workspaceId } from "../client/workspace.js";
@@ -41,23 +41,22 @@ export function installationsCommand(io: Io): Command {
           return { items: page.installations, nextPageToken: page.nextPageToken };
         }, all),
       );
-      const withRepositories: {
-        installation: RunnerInstallation;
-        repositories: InstallationRepository[];
-      }[] = [];
-      for (const installation of installations.items) {
-        const repositories = await api.call(() =>
-          collect(async (pageSize, pageToken) => {
-            const page = await api.installations.listInstallationRepositories({
-              installationId: installation.installationId,
-              pageSize,
-              pageToken,
-            });
-            return { items: page.repositories, nextPageToken: page.nextPageToken };
-          }, all),
-        );
-        withRepositories.push({ installation, repositories: repositories.items });
-      }
+      // Each installation's repositories at once: one round trip's wait, not one each.
+      const withRepositories = await Promise.all(
+        installations.items.map(async (installation) => {
+          const repositories = await api.call(() =>
+            collect(async (pageSize, pageToken) => {
+              const page = await api.installations.listInstallationRepositories({
+                installationId: installation.installationId,
+                pageSize,
+                pageToken,
+              });
+              return { items: page.repositories, nextPageToken: page.nextPageToken };
+            }, all),
+          );
+          return { installation, repositories: repositories.items };
+        }),
+      );
       if (globalOptions(command).json) {
         printJson(
           io,
