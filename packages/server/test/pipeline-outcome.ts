@@ -5,7 +5,7 @@ import type { Kysely } from "kysely";
 import { expect } from "vitest";
 import type { SeededTenant } from "../src/activities/jobs-fixtures.js";
 import { createRedeliveryActivities } from "../src/activities/redelivery.js";
-import { billableMinutes, usageAmount } from "../src/domain/billing.js";
+import { formatMicros, parseMicros } from "../src/domain/billing.js";
 import { workflowIds, workflowTypes } from "../src/domain/workflow-names.js";
 import type { GitHubApp } from "../src/github/types.js";
 import type { Database } from "../src/storage/schema.js";
@@ -301,4 +301,14 @@ export async function expectOutcomeMatchesGitHub(input: {
     .executeTakeFirstOrThrow();
   expect(link.workspace_id).toBe(tenant.workspaceId);
   return events.length;
+}
+
+/** The expected bill, computed here independently of the ledger's SQL: started minutes. */
+function billableMinutes(runMs: number): number {
+  return Math.ceil(runMs / 60_000);
+}
+
+/** minutes × price, exact in micro-units. */
+function usageAmount(minutes: number, pricePerMinute: string): string {
+  return formatMicros(BigInt(minutes) * parseMicros(pricePerMinute));
 }

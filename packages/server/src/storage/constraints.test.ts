@@ -149,7 +149,7 @@ describe("usage_events", () => {
 
     await expect(
       t.db.insertInto("usage_events").values(usageEvent(tenant, job.github_job_id)).execute(),
-    ).rejects.toMatchObject({ code: "23505", constraint: "usage_events_github_job_id_key" });
+    ).rejects.toMatchObject({ code: "23505", constraint: "usage_events_pkey" });
   });
 
   it("rejects an amount that is not minutes times unit price", async () => {
@@ -179,7 +179,7 @@ describe("usage_events", () => {
     ).rejects.toMatchObject({ code: "23503" });
     const left = await t.db
       .selectFrom("usage_events")
-      .select("id")
+      .select("github_job_id")
       .where("workspace_id", "=", billed.workspaceId)
       .execute();
     expect(left).toHaveLength(1);

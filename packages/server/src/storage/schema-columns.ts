@@ -257,7 +257,6 @@ export const tableColumns = {
     updated_at: "timestamptz",
   },
   usage_events: {
-    id: "uuid",
     github_job_id: "int8",
     workspace_id: "uuid",
     project_id: "uuid",
@@ -285,7 +284,7 @@ export const tableColumns = {
     updated_at: "timestamptz",
   },
   usage_rollup_pending: {
-    event_id: "uuid",
+    github_job_id: "int8",
     workspace_id: "uuid",
     day: "date",
     offering_id: "text?",

@@ -33,8 +33,8 @@ export async function rollUpUsage(
     const { rows } = await sql<{ events: string }>`
       WITH batch AS (
         DELETE FROM usage_rollup_pending
-        WHERE event_id IN (
-          SELECT event_id FROM usage_rollup_pending LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+        WHERE github_job_id IN (
+          SELECT github_job_id FROM usage_rollup_pending LIMIT ${limit} FOR UPDATE SKIP LOCKED)
         RETURNING workspace_id, day, offering_id, currency, minutes, seconds, amount
       ), moved AS (
         INSERT INTO usage_daily (workspace_id, day, offering_id, currency, job_count, minutes,

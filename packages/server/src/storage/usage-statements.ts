@@ -115,7 +115,7 @@ export interface UsageEventsPage {
 /**
  * Usage events that occurred in [from, to) (ISO timestamps, or days meaning their UTC
  * midnight), oldest first. The
- * cursor is the last event's id, compared by (occurred_at, id), so paging is exact
+ * cursor is the last event's job id, compared by (occurred_at, job id), so paging is exact
  * even for events that share a timestamp and is not disturbed by new events.
  */
 export async function usageEventsPage(
@@ -127,7 +127,6 @@ export async function usageEventsPage(
     .selectFrom("usage_events as e")
     .innerJoin("repositories as r", "r.github_repository_id", "e.github_repository_id")
     .select([
-      "e.id",
       "e.occurred_at",
       "e.github_job_id",
       "e.project_id",
@@ -145,12 +144,12 @@ export async function usageEventsPage(
     .where("e.occurred_at", "<", new Date(to));
   if (after != null) {
     query = query.where(
-      sql<boolean>`(e.occurred_at, e.id) > (select occurred_at, id from usage_events where id = ${after})`,
+      sql<boolean>`(e.occurred_at, e.github_job_id) > (select occurred_at, github_job_id from usage_events where github_job_id = ${after}::bigint)`,
     );
   }
   const found = await query
     .orderBy("e.occurred_at")
-    .orderBy("e.id")
+    .orderBy("e.github_job_id")
     .limit(limit + 1)
     .execute();
   const page = found.slice(0, limit);
@@ -168,6 +167,6 @@ export async function usageEventsPage(
       amount: row.amount,
       currency: row.currency,
     })),
-    next: found.length > limit ? (page.at(-1)?.id ?? null) : null,
+    next: found.length > limit ? (page.at(-1)?.github_job_id.toString() ?? null) : null,
   };
 }

@@ -1,4 +1,4 @@
-import type { Generated, GeneratedAlways } from "kysely";
+import type { GeneratedAlways } from "kysely";
 import type { Timestamp, CreatedAt, UpdatedAt, Int8, Numeric, CalendarDate } from "./columns.js";
 
 // Workflow runs, jobs and the usage ledger.
@@ -85,7 +85,6 @@ export interface JobsTable {
 export type JobRerunState = "waiting" | "requested" | "superseded" | "declined";
 
 export interface UsageEventsTable {
-  id: Generated<string>;
   github_job_id: Int8;
   workspace_id: string;
   project_id: string;
