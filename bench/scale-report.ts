@@ -1,6 +1,6 @@
 import type { BurstRun } from "./scale-burst.js";
 import type { LatencyRun } from "./scale-latency.js";
-import { stageNames } from "./scale-stages.js";
+import { stagePaths } from "./scale-stages.js";
 import { overallPerMinute, summarize, sustainedPerMinute, timeline } from "./scale-stats.js";
 
 // What bench/scale.ts prints: tables of what was measured, then one line per target with
@@ -46,17 +46,19 @@ export function reportLatency(scaleUp: LatencyRun, jobDurationMs: number): Verdi
       "a baseline sample before each job.",
   );
   console.table([
-    row("Hangar: intake → Temporal → job → pool → instance → Pod", hangar),
+    row("Hangar: intake → Temporal → job → runner → Pod", hangar),
     row("baseline: workflow.start + Pod create, directly", direct),
   ]);
-  if (scaleUp.stages.length > 0) {
+  for (const [path, { label, stages }] of Object.entries(stagePaths)) {
+    const found = scaleUp.stages.filter((stage) => stage.path === path);
+    if (found.length === 0) continue;
     console.log(
-      `Where it goes (${scaleUp.stages.length} jobs, from their Temporal histories; ` +
+      `Where it goes, runner ${label} (${found.length} jobs, from their Temporal histories; ` +
         "each stage's percentiles on their own, so they do not add up to the total's):",
     );
     console.table(
-      stageNames.map((stage, i) => {
-        const s = summarize(scaleUp.stages.map((stages) => stages[i] ?? Number.NaN));
+      stages.map((stage, i) => {
+        const s = summarize(found.map((one) => one.durations[i] ?? Number.NaN));
         return { stage, "p50 ms": ms(s.p50), "p99 ms": ms(s.p99), "mean ms": ms(s.mean) };
       }),
     );

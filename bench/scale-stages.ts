@@ -15,15 +15,35 @@ export interface ScaleUpTrace {
   podAt: number;
 }
 
-export const stageNames = [
-  "intake answer → job workflow started (outbox relay, signal-with-start)",
-  "job workflow → demand signalled (its steps before demand)",
-  "demand → runner instance workflow started (pool)",
-  "instance started → launch activity started (admission)",
-  "launch activity started → Pod seen (Pod create)",
-] as const;
+/** A job's runner comes one of two ways, each with its own stages. */
+export const stagePaths = {
+  first: {
+    label: "first runner, admitted and its Pod created by the job's demand step",
+    stages: [
+      "intake answer → job workflow started (outbox relay, signal-with-start)",
+      "job workflow → job resolved (settings, resolution)",
+      "job resolved → Pod seen (demand step: admission, Pod create)",
+    ],
+  },
+  pool: {
+    label: "started by the pool",
+    stages: [
+      "intake answer → job workflow started (outbox relay, signal-with-start)",
+      "job workflow → demand signalled (its steps before demand)",
+      "demand → runner instance workflow started (pool)",
+      "instance started → launch activity started (admission)",
+      "launch activity started → Pod seen (Pod create)",
+    ],
+  },
+} as const;
 
-export type Stages = number[];
+export type StagePath = keyof typeof stagePaths;
+
+export interface Stages {
+  path: StagePath;
+  /** One per stage of the path, in order. */
+  durations: number[];
+}
 
 type HistoryEvent = NonNullable<
   Awaited<ReturnType<ReturnType<Client["workflow"]["getHandle"]>["fetchHistory"]>>["events"]
@@ -80,20 +100,36 @@ export async function stagesOf(temporal: Client, trace: ScaleUpTrace): Promise<S
   ]);
   const jobEvents = job.events ?? [];
   const instanceEvents = instance.events ?? [];
-  const demandDone = completion(jobEvents, "signalJobDemand");
+  const input = instanceEvents[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  const admitted =
+    input?.data != null &&
+    (JSON.parse(Buffer.from(input.data).toString("utf8")) as { admitted?: unknown }).admitted !==
+      undefined;
+  if (admitted) {
+    return durations("first", [
+      epoch(trace.acceptedAt),
+      timeOf(jobEvents[0]),
+      completion(jobEvents, "resolveJob"),
+      epoch(trace.podAt),
+    ]);
+  }
   const launch = scheduledId(scheduled(instanceEvents, "launchRunner"));
   const launchStarted = instanceEvents.find(
     (event) => event.activityTaskStartedEventAttributes?.scheduledEventId?.toString() === launch,
   );
-  const points = [
+  return durations("pool", [
     epoch(trace.acceptedAt),
     timeOf(jobEvents[0]),
-    demandDone,
+    completion(jobEvents, "signalJobDemand"),
     timeOf(instanceEvents[0]),
     timeOf(launchStarted),
     epoch(trace.podAt),
-  ];
+  ]);
+}
+
+/** Consecutive differences of the points, or undefined when one could not be read. */
+function durations(path: StagePath, points: (number | undefined)[]): Stages | undefined {
   if (points.some((point) => point === undefined)) return undefined;
   const times = points as number[];
-  return times.slice(1).map((time, i) => time - (times[i] ?? time));
+  return { path, durations: times.slice(1).map((time, i) => time - (times[i] ?? time)) };
 }

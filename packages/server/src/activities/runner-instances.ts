@@ -97,6 +97,82 @@ function specOf(
 
 const terminalStates = new Set<RunnerInstanceState>(["terminated", "failed"]);
 
+/**
+ * Admits an instance: records it (state pending) if the configuration is usable and the
+ * workspace's plan and the configuration's maxRunners have room, all under a lock on
+ * the workspace row, so that admissions of one workspace at once cannot together
+ * exceed either. An instance recorded earlier (a retry) is admitted again as it is.
+ * `unlessRefused` may refuse a new instance for a reason of the caller's, under the
+ * same lock, after the checks of its own.
+ */
+export async function admitInstance(
+  db: Kysely<Database>,
+  input: {
+    runnerId: string;
+    /** The name, or how to name it after the configuration. */
+    instanceName: string | ((configuration: RunnerConfiguration) => string);
+  },
+  unlessRefused?: (
+    trx: Transaction<Database>,
+    configuration: RunnerConfiguration,
+  ) => Promise<string | null>,
+): Promise<Admission> {
+  return db.transaction().execute(async (trx) => {
+    const configuration = await readConfiguration(trx, input.runnerId);
+    if (configuration === undefined) {
+      return { kind: "refused", reason: "the runner configuration does not exist" };
+    }
+    const instanceName =
+      typeof input.instanceName === "string"
+        ? input.instanceName
+        : input.instanceName(configuration);
+    await trx
+      .selectFrom("workspaces")
+      .select("id")
+      .where("id", "=", configuration.workspace_id)
+      .forUpdate()
+      .execute();
+    const existing = await trx
+      .selectFrom("runner_instances")
+      .select(["id", "name", "labels", "runner_id", "state"])
+      .where("name", "=", instanceName)
+      .executeTakeFirst();
+    if (existing !== undefined) {
+      if (existing.runner_id !== input.runnerId) {
+        throw ApplicationFailure.nonRetryable(
+          `instance name ${instanceName} belongs to another runner configuration`,
+          "InstanceNameTakenError",
+        );
+      }
+      if (terminalStates.has(existing.state)) {
+        return { kind: "refused", reason: `the instance already ended (${existing.state})` };
+      }
+      return { kind: "admitted", spec: specOf(configuration, existing) };
+    }
+    const unusable = unusableBecause(configuration);
+    if (unusable !== null) return { kind: "refused", reason: unusable };
+    const room = await configurationHeadroom(trx, configuration);
+    if (room.headroom < 1) {
+      return { kind: "refused", reason: room.reason ?? "no room for another runner" };
+    }
+    const refusal = unlessRefused === undefined ? null : await unlessRefused(trx, configuration);
+    if (refusal !== null) return { kind: "refused", reason: refusal };
+    const labels = jitRunnerLabels(configuration);
+    const row = await trx
+      .insertInto("runner_instances")
+      .values({
+        runner_id: configuration.id,
+        workspace_id: configuration.workspace_id,
+        name: instanceName,
+        labels,
+        pod_name: instanceName,
+      })
+      .returning(["id", "name", "labels"])
+      .executeTakeFirstOrThrow();
+    return { kind: "admitted", spec: specOf(configuration, row) };
+  });
+}
+
 export function createRunnerInstanceActivities(deps: {
   db: Kysely<Database>;
   metrics?: RunnerMetrics;
@@ -114,54 +190,7 @@ export function createRunnerInstanceActivities(deps: {
       runnerId: string;
       instanceName: string;
     }): Promise<Admission> {
-      return db.transaction().execute(async (trx) => {
-        const configuration = await readConfiguration(trx, input.runnerId);
-        if (configuration === undefined) {
-          return { kind: "refused", reason: "the runner configuration does not exist" };
-        }
-        await trx
-          .selectFrom("workspaces")
-          .select("id")
-          .where("id", "=", configuration.workspace_id)
-          .forUpdate()
-          .execute();
-        const existing = await trx
-          .selectFrom("runner_instances")
-          .select(["id", "name", "labels", "runner_id", "state"])
-          .where("name", "=", input.instanceName)
-          .executeTakeFirst();
-        if (existing !== undefined) {
-          if (existing.runner_id !== input.runnerId) {
-            throw ApplicationFailure.nonRetryable(
-              `instance name ${input.instanceName} belongs to another runner configuration`,
-              "InstanceNameTakenError",
-            );
-          }
-          if (terminalStates.has(existing.state)) {
-            return { kind: "refused", reason: `the instance already ended (${existing.state})` };
-          }
-          return { kind: "admitted", spec: specOf(configuration, existing) };
-        }
-        const unusable = unusableBecause(configuration);
-        if (unusable !== null) return { kind: "refused", reason: unusable };
-        const room = await configurationHeadroom(trx, configuration);
-        if (room.headroom < 1) {
-          return { kind: "refused", reason: room.reason ?? "no room for another runner" };
-        }
-        const labels = jitRunnerLabels(configuration);
-        const row = await trx
-          .insertInto("runner_instances")
-          .values({
-            runner_id: configuration.id,
-            workspace_id: configuration.workspace_id,
-            name: input.instanceName,
-            labels,
-            pod_name: input.instanceName,
-          })
-          .returning(["id", "name", "labels"])
-          .executeTakeFirstOrThrow();
-        return { kind: "admitted", spec: specOf(configuration, row) };
-      });
+      return admitInstance(db, input);
     },
 
     /**

@@ -56,6 +56,25 @@ export function podHasEnded(pod: V1Pod): boolean {
   return phase === "Succeeded" || phase === "Failed" || pod.metadata?.deletionTimestamp != null;
 }
 
+/** The instance's Pod, as the launch creates it (whoever creates it first). */
+export function runnerPodOf(spec: RunnerInstanceSpec, pods: RunnerPodOptions = {}): V1Pod {
+  return buildRunnerPod({
+    namespace: spec.namespace,
+    instanceName: spec.instanceName,
+    workspaceId: spec.workspaceId,
+    runnerId: spec.runnerId,
+    image: spec.image,
+    cpu: spec.cpu,
+    memory: spec.memory,
+    gpu: spec.gpu,
+    spot: spec.spot,
+    arch: spec.arch,
+    imagePullSecretNames: spec.imagePullSecretNames,
+    ...(pods.placement === undefined ? {} : { placement: pods.placement }),
+    readOnlyRootFilesystem: imageAllowsReadOnlyRoot(spec.image, pods.readOnlyRootImages ?? []),
+  });
+}
+
 export function createRunnerLaunchActivities(deps: {
   db: Kysely<Database>;
   /** Null where no GitHub client is configured: launching fails. */
@@ -152,23 +171,9 @@ export function createRunnerLaunchActivities(deps: {
         );
       }
       const scope = spec.scope;
-      const pods = deps.pods ?? {};
-      const pod = buildRunnerPod({
-        namespace: spec.namespace,
-        instanceName: spec.instanceName,
-        workspaceId: spec.workspaceId,
-        runnerId: spec.runnerId,
-        image: spec.image,
-        cpu: spec.cpu,
-        memory: spec.memory,
-        gpu: spec.gpu,
-        spot: spec.spot,
-        arch: spec.arch,
-        imagePullSecretNames: spec.imagePullSecretNames,
-        ...(pods.placement === undefined ? {} : { placement: pods.placement }),
-        readOnlyRootFilesystem: imageAllowsReadOnlyRoot(spec.image, pods.readOnlyRootImages ?? []),
-      });
-      const { object } = await cluster.create(pod);
+      // The pod may exist already: the first runner of a queued job has it created with
+      // its admission (activities/runner-first-start.ts).
+      const { object } = await cluster.create(runnerPodOf(spec, deps.pods));
       const uid = object.metadata?.uid;
       if (uid === undefined) throw new Error(`pod ${spec.instanceName} has no uid`);
       // A Pod never restarts with a used registration: an ended one stays a failed start.

@@ -5,6 +5,7 @@ import {
   installationTenancy,
   type InstallationTenancy,
 } from "../activities/runner-demand.js";
+import { createFirstRunnerStart } from "../activities/runner-first-start.js";
 import { createRunnerGroupUpkeep } from "../activities/runner-group-upkeep.js";
 import { createRunnerGroupChoice } from "../activities/runner-groups.js";
 import { createRunnerInstanceActivities } from "../activities/runner-instances.js";
@@ -21,7 +22,7 @@ import { createTenancyActivities, type TenancyActivities } from "../activities/t
 import type { Config } from "../config/types.js";
 import { createSecretCipher } from "../crypto/envelope.js";
 import { createKeyRing } from "../crypto/key-ring.js";
-import type { RunnerTimings } from "../domain/runner-pool.js";
+import { defaultRunnerTimings, type RunnerTimings } from "../domain/runner-pool.js";
 import type { GitHubApp, GitHubInstallation } from "../github/types.js";
 import type { Cluster, KubernetesCluster } from "../kubernetes/cluster.js";
 import type { Logger } from "../observability/logger.js";
@@ -58,11 +59,21 @@ export function createRunnerActivities(deps: {
 }) {
   const { db, github, cluster, logger } = deps;
   const metrics = deps.metrics === undefined ? {} : { metrics: deps.metrics };
+  const timings: RunnerTimings = { ...defaultRunnerTimings, ...deps.timings };
   const runnerSide = createPoolRunnerSide({
     db,
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
     logger,
+    firstRunner: createFirstRunnerStart({
+      db,
+      temporal: deps.temporal,
+      taskQueue: deps.taskQueue,
+      timings,
+      cluster,
+      ...(deps.pods === undefined ? {} : { pods: deps.pods }),
+      logger,
+    }),
     ...(deps.tenancy === undefined ? {} : { tenancy: deps.tenancy }),
   });
   // One choice of runner groups for the launches and the groups' upkeep, so a group
@@ -77,7 +88,7 @@ export function createRunnerActivities(deps: {
     ...createRunnerSideActivities({ runnerSide }),
     ...createRunnerPoolActivities({
       db,
-      ...(deps.timings ? { timings: deps.timings } : {}),
+      timings,
       temporal: { client: deps.temporal, taskQueue: deps.taskQueue },
       groups,
     }),

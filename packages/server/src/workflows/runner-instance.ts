@@ -14,6 +14,7 @@ import {
 import type { InstanceOutcome } from "../domain/runner-instance.js";
 import type { InstanceReport, RunnerTimings } from "../domain/runner-pool.js";
 import type {
+  Admission,
   RunnerInstanceActivities,
   RunnerInstanceSpec,
 } from "../activities/runner-instances.js";
@@ -42,6 +43,11 @@ export type RunnerInstanceInput = {
   /** The pool to report to (by workflow id, so reports reach its current run). */
   poolWorkflowId: string;
   timings: RunnerTimings;
+  /**
+   * Set when the starter admitted the instance already (activities/runner-first-start.ts):
+   * there is no admission step then, and the launch is the first thing it does.
+   */
+  admitted?: RunnerInstanceSpec;
 };
 
 /**
@@ -114,10 +120,15 @@ export async function runnerInstanceWorkflow(input: RunnerInstanceInput): Promis
 
   // Not cancellable: a row written by an admission whose answer was lost to a
   // cancellation would never be finished.
-  const admit = patched(LOCAL_ADMISSION) ? admitting : records;
-  const admission = await CancellationScope.nonCancellable(() =>
-    admit.admitRunnerInstance({ runnerId: input.runnerId, instanceName: input.instanceName }),
-  );
+  const admit = () =>
+    (patched(LOCAL_ADMISSION) ? admitting : records).admitRunnerInstance({
+      runnerId: input.runnerId,
+      instanceName: input.instanceName,
+    });
+  const admission: Admission =
+    input.admitted === undefined
+      ? await CancellationScope.nonCancellable(admit)
+      : { kind: "admitted", spec: input.admitted };
   if (admission.kind === "refused") {
     const outcome: InstanceOutcome = { kind: "refused", reason: admission.reason };
     await report(input, { name: input.instanceName, event: "ended", outcome });
