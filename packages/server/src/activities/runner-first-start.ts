@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { WorkflowExecutionAlreadyStartedError, type Client } from "@temporalio/client";
 import { WorkflowIdReusePolicy } from "@temporalio/common";
-import { sql, type Kysely } from "kysely";
-import { runnerInstanceName } from "../domain/runner-instance.js";
+import { sql, type Kysely, type Transaction } from "kysely";
+import { instanceNameSuffix, runnerInstanceName } from "../domain/runner-instance.js";
 import type { RunnerTimings } from "../domain/runner-pool.js";
 import { workflowIds, workflowTypes } from "../domain/workflow-names.js";
 import type { Cluster } from "../kubernetes/cluster.js";
@@ -52,6 +52,52 @@ export function createFirstRunnerStart(deps: {
   const { db, temporal, taskQueue, timings } = deps;
   const failureWindowMs = timings.startBackoffMs * 2 ** timings.maxFailedStarts;
 
+  /** Why the configuration needs no runner started for the job here, or null. */
+  async function shortfall(
+    runner: Kysely<Database> | Transaction<Database>,
+    demand: { runnerId: string; jobId: number },
+  ): Promise<string | null> {
+    const { rows } = await sql<{
+      own: boolean;
+      wanted: number;
+      ready: number;
+      starting: number;
+      failed: boolean;
+    }>`
+      WITH recent AS (
+        SELECT github_job_id, status, runner_name FROM jobs
+        WHERE runner_id = ${demand.runnerId}
+          AND github_created_at > now() - make_interval(secs => ${QUEUED_WINDOW_SECONDS})
+      )
+      SELECT
+        -- This job's own runner, admitted by an earlier try of this step: started again.
+        EXISTS (SELECT FROM runner_instances WHERE runner_id = ${demand.runnerId}
+          AND name LIKE ${`%-${instanceNameSuffix(jobSuffix(demand.jobId))}`}
+          AND state IN ('pending', 'registering', 'idle')) AS own,
+        (SELECT count(*) FROM recent
+          WHERE status = 'queued' AND github_job_id <> ${demand.jobId})::int + 1 AS wanted,
+        -- A runner a job has named is taken, whatever its own record says yet.
+        count(*) FILTER (WHERE state IN ('pending', 'registering', 'idle')
+          AND github_job_id IS NULL
+          AND name NOT IN (SELECT runner_name FROM recent WHERE runner_name IS NOT NULL)
+        )::int AS ready,
+        count(*) FILTER (WHERE state IN ('pending', 'registering'))::int AS starting,
+        coalesce(bool_or(state = 'failed'
+          AND terminated_at > now() - make_interval(secs => ${failureWindowMs / 1000})), false)
+          AS failed
+      FROM runner_instances
+      WHERE runner_id = ${demand.runnerId}
+        AND (state IN ('pending', 'registering', 'idle')
+          OR state = 'failed' AND terminated_at > now() - interval '1 hour')`.execute(runner);
+    const counts = rows[0];
+    if (counts === undefined) return "no counts";
+    if (counts.own) return null;
+    if (counts.failed) return "a runner failed recently";
+    if (counts.ready >= counts.wanted) return "the queued jobs have runners ready or on their way";
+    if (counts.starting >= timings.maxStarting) return "the pool starts as many as it may";
+    return null;
+  }
+
   /**
    * Admits the first runner for the job, or says why not (the pool decides then). An
    * admitted one is started by `start`, which may run alongside the pool's signal: the
@@ -61,6 +107,11 @@ export function createFirstRunnerStart(deps: {
     runnerId: string;
     jobId: number;
   }): Promise<{ name: string; start: () => Promise<void> } | { skipped: string }> {
+    // Looked at first without the workspace's lock, which every admission of the
+    // workspace takes: in a burst most jobs find enough runners coming, and must not
+    // queue on that lock to learn it. Under the lock the admission looks again.
+    const unlocked = await shortfall(db, demand);
+    if (unlocked !== null) return { skipped: unlocked };
     const admission = await admitInstance(
       db,
       {
@@ -72,40 +123,7 @@ export function createFirstRunnerStart(deps: {
         if (configuration.status === "error") return "the configuration is in error";
         const paused = pausedBecause(configuration);
         if (paused !== null) return paused;
-        const { rows } = await sql<{
-          wanted: number;
-          ready: number;
-          starting: number;
-          failed: boolean;
-        }>`
-          WITH recent AS (
-            SELECT github_job_id, status, runner_name FROM jobs
-            WHERE runner_id = ${configuration.id}
-              AND github_created_at > now() - make_interval(secs => ${QUEUED_WINDOW_SECONDS})
-          )
-          SELECT
-            (SELECT count(*) FROM recent
-              WHERE status = 'queued' AND github_job_id <> ${demand.jobId})::int + 1 AS wanted,
-            -- A runner a job has named is taken, whatever its own record says yet.
-            count(*) FILTER (WHERE state IN ('pending', 'registering', 'idle')
-              AND github_job_id IS NULL
-              AND name NOT IN (SELECT runner_name FROM recent WHERE runner_name IS NOT NULL)
-            )::int AS ready,
-            count(*) FILTER (WHERE state IN ('pending', 'registering'))::int AS starting,
-            coalesce(bool_or(state = 'failed'
-              AND terminated_at > now() - make_interval(secs => ${failureWindowMs / 1000})), false)
-              AS failed
-          FROM runner_instances
-          WHERE runner_id = ${configuration.id}
-            AND (state IN ('pending', 'registering', 'idle')
-              OR state = 'failed' AND terminated_at > now() - interval '1 hour')`.execute(trx);
-        const counts = rows[0];
-        if (counts === undefined) return "no counts";
-        if (counts.failed) return "a runner failed recently";
-        if (counts.ready >= counts.wanted)
-          return "the queued jobs have runners ready or on their way";
-        if (counts.starting >= timings.maxStarting) return "the pool starts as many as it may";
-        return null;
+        return shortfall(trx, demand);
       },
     );
     if (admission.kind === "refused") return { skipped: admission.reason };

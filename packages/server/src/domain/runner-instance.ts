@@ -13,12 +13,16 @@ const SUFFIX_LENGTH = 12;
  * is shortened when needed to keep the whole within 63 characters.
  */
 export function runnerInstanceName(runnerName: string, uuid: string): string {
-  const suffix = uuid
+  const prefix = runnerName.slice(0, MAX_NAME - SUFFIX_LENGTH - 1).replace(/-+$/, "");
+  return `${prefix}-${instanceNameSuffix(uuid)}`;
+}
+
+/** The part of an instance's name that `uuid` makes: what follows its last hyphen. */
+export function instanceNameSuffix(uuid: string): string {
+  return uuid
     .replace(/[^0-9a-f]/gi, "")
     .toLowerCase()
     .slice(0, SUFFIX_LENGTH);
-  const prefix = runnerName.slice(0, MAX_NAME - SUFFIX_LENGTH - 1).replace(/-+$/, "");
-  return `${prefix}-${suffix}`;
 }
 
 /**
