@@ -18,11 +18,10 @@ export interface ScaleUpTrace {
 /** A job's runner comes one of two ways, each with its own stages. */
 export const stagePaths = {
   first: {
-    label: "first runner, admitted and its Pod created by the job's demand step",
+    label: "first runner, admitted and its Pod created as the job is resolved",
     stages: [
       "intake answer → job workflow started (outbox relay, signal-with-start)",
-      "job workflow → job resolved (settings, resolution)",
-      "job resolved → Pod seen (demand step: admission, Pod create)",
+      "job workflow started → Pod seen (resolution, admission, Pod create)",
     ],
   },
   pool: {
@@ -106,12 +105,7 @@ export async function stagesOf(temporal: Client, trace: ScaleUpTrace): Promise<S
     (JSON.parse(Buffer.from(input.data).toString("utf8")) as { admitted?: unknown }).admitted !==
       undefined;
   if (admitted) {
-    return durations("first", [
-      epoch(trace.acceptedAt),
-      timeOf(jobEvents[0]),
-      completion(jobEvents, "resolveJob"),
-      epoch(trace.podAt),
-    ]);
+    return durations("first", [epoch(trace.acceptedAt), timeOf(jobEvents[0]), epoch(trace.podAt)]);
   }
   const launch = scheduledId(scheduled(instanceEvents, "launchRunner"));
   const launchStarted = instanceEvents.find(

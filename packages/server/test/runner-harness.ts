@@ -25,7 +25,7 @@ import type { GitHubApp } from "../src/github/types.js";
 import { hangarLabels } from "../src/kubernetes/labels.js";
 import { createCluster } from "../src/kubernetes/cluster.js";
 import { startIntake, type RunningIntake } from "../src/main/intake.js";
-import { createRunnerActivities } from "../src/main/runners.js";
+import { createFirstRunner, createRunnerActivities } from "../src/main/runners.js";
 import { createLogger } from "../src/observability/logger.js";
 import { createRunnerMetrics } from "../src/observability/metrics-runners.js";
 import type { Metrics } from "../src/observability/metrics.js";
@@ -183,6 +183,14 @@ export async function startRunnerHarness(
               github,
               settings: { completedGraceMs: 500 },
               ...metrics,
+              firstRunner: createFirstRunner({
+                db,
+                cluster,
+                temporal: isolated.client,
+                taskQueue: temporal.taskQueue,
+                logger,
+                timings: testRunnerTimings,
+              }),
             }),
             ...createWorkflowFileActivities({ db, github }),
             ...createUsageActivities({ db }),

@@ -12,6 +12,7 @@ import { ensureRepositoryRow } from "../storage/repositories.js";
 import type { Database } from "../storage/schema.js";
 import type { GitHubApp } from "../github/types.js";
 import type { RunnerMetrics } from "../observability/metrics-runners.js";
+import type { FirstRunnerAdmission } from "./runner-first-start.js";
 
 // The job workflow's side effects on the jobs table and GitHub. Every write is keyed by
 // workflow_job.id and guarded by the forward-only rank, so a retried activity or a
@@ -40,6 +41,11 @@ export function createJobActivities(deps: {
   settings?: Partial<JobSettings>;
   /** Counts jobs started and completed, once: only a write that moved the row counts. */
   metrics?: RunnerMetrics;
+  /**
+   * Starts a new queued job's first runner while the job is resolved, when its
+   * configuration has fewer runners coming than queued jobs (activities/runner-first-start.ts).
+   */
+  firstRunner?: FirstRunnerAdmission;
 }) {
   const { db, github } = deps;
   const settings: JobSettings = { ...defaultJobSettings, ...deps.settings };
@@ -92,6 +98,18 @@ export function createJobActivities(deps: {
       );
       const match = matchRunnerConfiguration(event.labels, serving);
       if (match === undefined) return { kind: "ignored", reason: "no runner configuration" };
+      // A new job whose first event is queued: the job workflow sends queued demand next
+      // (domain/job-state.ts), unless GitHub may hold a deployment job for an approval.
+      // Its runner is admitted and started here, before the pool hears of the job, one
+      // step earlier than that demand.
+      if (
+        deps.firstRunner !== undefined &&
+        jobEventStatus(event) === "queued" &&
+        !event.hasDeployment
+      ) {
+        const first = await deps.firstRunner({ runnerId: match.id, jobId: event.id });
+        if ("start" in first) await first.start();
+      }
       return { kind: "tracked", runnerId: match.id, workspaceId, storedStatus: null };
     },
 

@@ -10,7 +10,6 @@ import {
 import type { Logger } from "../observability/logger.js";
 import type { Database } from "../storage/schema.js";
 import type { JobDemand, RunnerSide } from "./runner-side.js";
-import type { FirstRunnerAdmission } from "./runner-first-start.js";
 import { linkJob } from "./runner-instances.js";
 import { startRunnerPool } from "./runner-pool.js";
 
@@ -30,8 +29,6 @@ export function createPoolRunnerSide(deps: {
   logger: Logger;
   /** The installation's namespace and default runners; logged only when absent. */
   tenancy?: InstallationTenancy;
-  /** Starts a queued job's runner when its configuration has none ready or coming. */
-  firstRunner?: FirstRunnerAdmission;
 }): RunnerSide {
   const { db, temporal, taskQueue } = deps;
   const log = deps.logger.child({ subsystem: "runner-side" });
@@ -68,19 +65,7 @@ export function createPoolRunnerSide(deps: {
      */
     async jobDemand(demand: JobDemand) {
       if (demand.kind === "queued" && demand.runnerId !== undefined) {
-        const { runnerId, jobId } = demand;
-        // Admitted before the pool hears of the job, so its snapshot counts the runner.
-        const first = await deps.firstRunner?.({ runnerId, jobId });
-        if (first !== undefined && "skipped" in first) {
-          log.debug(
-            { jobId, runnerId, reason: first.skipped },
-            "no first runner; the pool decides",
-          );
-        }
-        await Promise.all([
-          first !== undefined && "start" in first ? first.start() : undefined,
-          tellPool(runnerId, { jobId, kind: "queued", runnerName: null }),
-        ]);
+        await tellPool(demand.runnerId, { jobId: demand.jobId, kind: "queued", runnerName: null });
         return;
       }
       const job = await db

@@ -10,17 +10,18 @@ import type { Logger } from "../observability/logger.js";
 import type { Database } from "../storage/schema.js";
 import type { RunnerInstanceInput } from "../workflows/runner-instance.js";
 import { pausedBecause } from "./runner-configurations.js";
-import { admitInstance } from "./runner-instances.js";
+import { admitInstance, type Admission } from "./runner-instances.js";
 import { runnerPodOf, type RunnerPodOptions } from "./runner-launch.js";
 
-// The first runner for a queued job, started by the job's own demand step when its
-// configuration has fewer runners ready or on their way than queued jobs: the case where
-// the pool's answer is known before it is asked (count-based: one more queued job than
-// runners to take them → start one), and that of every job after a quiet spell with
-// minIdle 0. The pool would start it a signal, a workflow task and a snapshot later, and
-// its instance would admit itself and create its Pod a workflow task after that; here it
-// is admitted, its Pod created and its workflow started at once, and the pool, told of
-// the demand right after, finds it recorded and counts it as its own (runner-pool-book.ts
+// The first runner for a new queued job, started while the job workflow resolves the
+// job (activities/jobs.ts, resolveJob) when its configuration has fewer runners ready or
+// on their way than queued jobs: the case where the pool's answer is known before it is
+// asked (count-based: one more queued job than runners to take them → start one), and
+// that of every job after a quiet spell with minIdle 0. The pool would start it after the
+// job's record, a signal, a workflow task and a snapshot, and its instance would admit
+// itself and create its Pod a workflow task after that; here it is admitted, its Pod
+// created and its workflow started at once, and the pool, told of the demand in the job
+// workflow's next step, finds it recorded and counts it as its own (runner-pool-book.ts
 // adopts live instances it did not start).
 //
 // Everything else stays the pool's. A runner is started here only when the configuration's
@@ -100,7 +101,7 @@ export function createFirstRunnerStart(deps: {
 
   /**
    * Admits the first runner for the job, or says why not (the pool decides then). An
-   * admitted one is started by `start`, which may run alongside the pool's signal: the
+   * admitted one is started by `start`, before the pool is told of the job: the
    * pool needs only the admission's row to count it.
    */
   return async function admitFirstRunner(demand: {
@@ -110,22 +111,32 @@ export function createFirstRunnerStart(deps: {
     // Looked at first without the workspace's lock, which every admission of the
     // workspace takes: in a burst most jobs find enough runners coming, and must not
     // queue on that lock to learn it. Under the lock the admission looks again.
-    const unlocked = await shortfall(db, demand);
-    if (unlocked !== null) return { skipped: unlocked };
-    const admission = await admitInstance(
-      db,
-      {
-        runnerId: demand.runnerId,
-        instanceName: (configuration) =>
-          runnerInstanceName(configuration.name, jobSuffix(demand.jobId)),
-      },
-      async (trx, configuration) => {
-        if (configuration.status === "error") return "the configuration is in error";
-        const paused = pausedBecause(configuration);
-        if (paused !== null) return paused;
-        return shortfall(trx, demand);
-      },
-    );
+    let admission: Admission;
+    try {
+      const unlocked = await shortfall(db, demand);
+      if (unlocked !== null) return { skipped: unlocked };
+      admission = await admitInstance(
+        db,
+        {
+          runnerId: demand.runnerId,
+          instanceName: (configuration) =>
+            runnerInstanceName(configuration.name, jobSuffix(demand.jobId)),
+        },
+        async (trx, configuration) => {
+          if (configuration.status === "error") return "the configuration is in error";
+          const paused = pausedBecause(configuration);
+          if (paused !== null) return paused;
+          return shortfall(trx, demand);
+        },
+      );
+    } catch (error) {
+      // A shortcut, never a reason for the job's step to fail: the pool starts the runner.
+      deps.logger?.warn(
+        { jobId: demand.jobId, runnerId: demand.runnerId, error: String(error) },
+        "could not admit a first runner; the pool decides",
+      );
+      return { skipped: `admission failed: ${String(error)}` };
+    }
     if (admission.kind === "refused") return { skipped: admission.reason };
     const { spec } = admission;
     const input: RunnerInstanceInput = {

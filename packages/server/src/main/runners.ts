@@ -5,7 +5,10 @@ import {
   installationTenancy,
   type InstallationTenancy,
 } from "../activities/runner-demand.js";
-import { createFirstRunnerStart } from "../activities/runner-first-start.js";
+import {
+  createFirstRunnerStart,
+  type FirstRunnerAdmission,
+} from "../activities/runner-first-start.js";
 import { createRunnerGroupUpkeep } from "../activities/runner-group-upkeep.js";
 import { createRunnerGroupChoice } from "../activities/runner-groups.js";
 import { createRunnerInstanceActivities } from "../activities/runner-instances.js";
@@ -45,6 +48,30 @@ export function runnerTimingsFrom(config: Pick<Config, "runners">): Partial<Runn
   };
 }
 
+/**
+ * The first-runner step of new queued jobs (activities/runner-first-start.ts), given to
+ * the job activities: with the same timings and pod options as the runner activities.
+ */
+export function createFirstRunner(deps: {
+  db: Kysely<Database>;
+  cluster: Cluster;
+  temporal: Client;
+  taskQueue: string;
+  logger: Logger;
+  timings?: Partial<RunnerTimings>;
+  pods?: RunnerPodOptions;
+}): FirstRunnerAdmission {
+  return createFirstRunnerStart({
+    db: deps.db,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    timings: { ...defaultRunnerTimings, ...deps.timings },
+    cluster: deps.cluster,
+    ...(deps.pods === undefined ? {} : { pods: deps.pods }),
+    logger: deps.logger,
+  });
+}
+
 export function createRunnerActivities(deps: {
   db: Kysely<Database>;
   github: GitHubApp | null;
@@ -65,15 +92,6 @@ export function createRunnerActivities(deps: {
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
     logger,
-    firstRunner: createFirstRunnerStart({
-      db,
-      temporal: deps.temporal,
-      taskQueue: deps.taskQueue,
-      timings,
-      cluster,
-      ...(deps.pods === undefined ? {} : { pods: deps.pods }),
-      logger,
-    }),
     ...(deps.tenancy === undefined ? {} : { tenancy: deps.tenancy }),
   });
   // One choice of runner groups for the launches and the groups' upkeep, so a group

@@ -26,6 +26,7 @@ import type { Database } from "../storage/schema.js";
 import { workflowsPath } from "../workflow-bundle.js";
 import { startUsageRollup } from "./usage-rollup.js";
 import {
+  createFirstRunner,
   createRunnerActivities,
   podOptionsFrom,
   runnerTimingsFrom,
@@ -129,6 +130,20 @@ export async function startWorker(deps: {
     ...(config.runners === undefined ? {} : runnerTimingsFrom({ runners: config.runners })),
     ...deps.runnerTimings,
   };
+  const runnerPods = kubernetes === undefined ? {} : podOptionsFrom({ kubernetes });
+  // A new queued job's first runner is started while the job is resolved.
+  const firstRunner =
+    cluster === null || temporalClient === null
+      ? undefined
+      : createFirstRunner({
+          db,
+          cluster,
+          temporal: temporalClient,
+          taskQueue: config.temporal.taskQueue,
+          logger,
+          timings: runnerTimings,
+          pods: runnerPods,
+        });
   const runnerActivities =
     cluster === null || temporalClient === null
       ? createRunnerSideActivities({ runnerSide: createLoggingRunnerSide(logger) })
@@ -141,7 +156,7 @@ export async function startWorker(deps: {
           logger,
           ...(runnerMetrics ? { metrics: runnerMetrics } : {}),
           timings: runnerTimings,
-          pods: kubernetes === undefined ? {} : podOptionsFrom({ kubernetes }),
+          pods: runnerPods,
           // Without the encryption keys there is no tenancy to run; installations are
           // then only logged.
           ...(kubernetes === undefined || encryption === undefined
@@ -178,6 +193,7 @@ export async function startWorker(deps: {
         github,
         settings: deps.jobSettings,
         ...(runnerMetrics ? { metrics: runnerMetrics } : {}),
+        ...(firstRunner ? { firstRunner } : {}),
       }),
       ...createWorkflowFileActivities({ db, github }),
       ...createUsageActivities({
