@@ -40,6 +40,9 @@ import { runnerPodOf, type RunnerPodOptions } from "./runner-launch.js";
  */
 const QUEUED_WINDOW_SECONDS = 600;
 
+/** The job's own runner is admitted already. */
+const OWN = Symbol("own runner");
+
 export function createFirstRunnerStart(deps: {
   db: Kysely<Database>;
   temporal: Client;
@@ -53,11 +56,14 @@ export function createFirstRunnerStart(deps: {
   const { db, temporal, taskQueue, timings } = deps;
   const failureWindowMs = timings.startBackoffMs * 2 ** timings.maxFailedStarts;
 
-  /** Why the configuration needs no runner started for the job here, or null. */
+  /**
+   * Why the configuration needs no runner started for the job here; null when it does,
+   * OWN when this job's runner was admitted already (by an earlier try of the step).
+   */
   async function shortfall(
     runner: Kysely<Database> | Transaction<Database>,
     demand: { runnerId: string; jobId: number },
-  ): Promise<string | null> {
+  ): Promise<string | null | typeof OWN> {
     const { rows } = await sql<{
       own: boolean;
       wanted: number;
@@ -92,7 +98,7 @@ export function createFirstRunnerStart(deps: {
           OR state = 'failed' AND terminated_at > now() - interval '1 hour')`.execute(runner);
     const counts = rows[0];
     if (counts === undefined) return "no counts";
-    if (counts.own) return null;
+    if (counts.own) return OWN;
     if (counts.failed) return "a runner failed recently";
     if (counts.ready >= counts.wanted) return "the queued jobs have runners ready or on their way";
     if (counts.starting >= timings.maxStarting) return "the pool starts as many as it may";
@@ -114,7 +120,7 @@ export function createFirstRunnerStart(deps: {
     let admission: Admission;
     try {
       const unlocked = await shortfall(db, demand);
-      if (unlocked !== null) return { skipped: unlocked };
+      if (typeof unlocked === "string") return { skipped: unlocked };
       admission = await admitInstance(
         db,
         {
@@ -126,8 +132,14 @@ export function createFirstRunnerStart(deps: {
           if (configuration.status === "error") return "the configuration is in error";
           const paused = pausedBecause(configuration);
           if (paused !== null) return paused;
-          return shortfall(trx, demand);
+          const locked = await shortfall(trx, demand);
+          return locked === OWN ? null : locked;
         },
+        // In a burst every job finds a shortfall at first; queueing them all on the
+        // workspace's lock would hold their workflow tasks for seconds. The one that
+        // gets it starts a runner, the others leave theirs to the pool. A runner
+        // admitted for this job already waits its turn: it must be started.
+        unlocked !== OWN,
       );
     } catch (error) {
       // A shortcut, never a reason for the job's step to fail: the pool starts the runner.

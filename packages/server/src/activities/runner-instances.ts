@@ -116,6 +116,8 @@ export async function admitInstance(
     trx: Transaction<Database>,
     configuration: RunnerConfiguration,
   ) => Promise<string | null>,
+  /** Refuse rather than wait while another admission of the workspace holds its lock. */
+  noWait = false,
 ): Promise<Admission> {
   return db.transaction().execute(async (trx) => {
     const configuration = await readConfiguration(trx, input.runnerId);
@@ -126,12 +128,15 @@ export async function admitInstance(
       typeof input.instanceName === "string"
         ? input.instanceName
         : input.instanceName(configuration);
-    await trx
+    const locking = trx
       .selectFrom("workspaces")
       .select("id")
       .where("id", "=", configuration.workspace_id)
-      .forUpdate()
-      .execute();
+      .forUpdate();
+    const locked = await (noWait ? locking.skipLocked() : locking).execute();
+    if (locked.length === 0 && noWait) {
+      return { kind: "refused", reason: "another admission of the workspace is under way" };
+    }
     const existing = await trx
       .selectFrom("runner_instances")
       .select(["id", "name", "labels", "runner_id", "state"])
