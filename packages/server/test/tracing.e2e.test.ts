@@ -215,8 +215,9 @@ describe("one job's trace", () => {
       expect.arrayContaining(["RunActivity:resolveJob", "RunActivity:signalJobDemand"]),
     );
 
-    // The demand signal carries the trace on to the pool, whose runner registers on
-    // GitHub and gets a Pod: all of it in the job's trace.
+    // The job's first runner is started as the job is resolved (with no runner coming,
+    // the pool leaves it to that step); it registers on GitHub and gets a Pod: all of
+    // it in the job's trace, in a line from the webhook.
     const jit = only(
       inTrace.filter(
         (span) => span.name === "GitHub POST /orgs/{org}/actions/runners/generate-jitconfig",
@@ -229,15 +230,19 @@ describe("one job's trace", () => {
     });
     expect(jit.attributes["github.ratelimit.remaining"]).toEqual(expect.any(Number));
     const launchedBy = ancestry(jit, inTrace).map((span) => span.name);
-    expect(launchedBy).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/^RunActivity:/),
-        "RunWorkflow:runnerInstanceWorkflow",
-        // The pool starts its instances from a local activity, by workflow id.
-        "StartWorkflow:runnerInstanceWorkflow",
-        "RunActivity:startRunnerInstances",
-      ]),
-    );
+    expect(launchedBy).toEqual([
+      "GitHub POST /orgs/{org}/actions/runners/generate-jitconfig",
+      "RunActivity:launchRunner",
+      "StartActivity:launchRunner",
+      "RunWorkflow:runnerInstanceWorkflow",
+      "StartWorkflow:runnerInstanceWorkflow",
+      "RunActivity:resolveJob",
+      "StartActivity:resolveJob",
+      "RunWorkflow:jobWorkflow",
+      "SignalWithStartWorkflow:jobWorkflow",
+      "outbox relay",
+      "webhook delivery",
+    ]);
     const pod = inTrace.find((span) => span.name === "Kubernetes create Pod");
     expect(pod?.attributes).toMatchObject({
       "k8s.verb": "create",
