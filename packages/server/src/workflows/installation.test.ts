@@ -9,6 +9,7 @@ import {
   type TestDatabase,
   type TestTemporal,
 } from "@hangar/testkit";
+import { isolatedNamespace, type IsolatedNamespace } from "../../test/isolated-namespace.js";
 import { historiesDir, workflowsPath } from "../workflow-bundle.js";
 import { createInstallationActivities } from "../activities/installation.js";
 import {
@@ -25,6 +26,9 @@ import { installationStateQuery, type InstallationState } from "./installation.j
 
 let database: TestDatabase;
 let temporal: TestTemporal;
+// A namespace of this file's own: the simulator numbers installations alike in every
+// test file, and installation workflows are named after them.
+let isolated: IsolatedNamespace;
 let sim: Simulator;
 let worker: Worker;
 let running: Promise<void>;
@@ -36,6 +40,7 @@ beforeAll(async () => {
     testTemporal(),
     startSimulator({ autoTick: true }),
   ]);
+  isolated = await isolatedNamespace(temporal);
   const github = createGitHubApp({
     apiUrl: sim.url,
     appId: sim.app.id,
@@ -43,7 +48,7 @@ beforeAll(async () => {
   });
   worker = await Worker.create({
     connection: temporal.workerConnection,
-    namespace: temporal.namespace,
+    namespace: isolated.namespace,
     taskQueue: temporal.taskQueue,
     workflowsPath,
     activities: {
@@ -62,6 +67,7 @@ beforeAll(async () => {
 afterAll(async () => {
   worker.shutdown();
   await running;
+  await isolated.drop();
   await Promise.all([database.close(), temporal.close(), sim.close()]);
 });
 
@@ -70,7 +76,7 @@ async function send(
   signal: string,
   args: InstallArgs | RepositoriesChangedArgs | { installationId: number },
 ): Promise<void> {
-  await temporal.client.workflow.signalWithStart(workflowTypes.installation, {
+  await isolated.client.workflow.signalWithStart(workflowTypes.installation, {
     workflowId: workflowIds.installation(installationId),
     taskQueue: temporal.taskQueue,
     signal,
@@ -97,20 +103,6 @@ async function liveRepositories(id: number): Promise<string[]> {
   return rows.map((r) => r.full_name);
 }
 
-/**
- * The simulator numbers installations the same way every run, and Temporal outlives a
- * test run: end a workflow left running under the same id by an earlier run, whose
- * task queue no worker polls any more.
- */
-async function clearEarlierRun(id: number): Promise<void> {
-  const handle = temporal.client.workflow.getHandle(workflowIds.installation(id));
-  const running = await handle.describe().then(
-    (d) => d.status.name === "RUNNING",
-    () => false,
-  );
-  if (running) await handle.terminate("left over from an earlier test run");
-}
-
 /** Polls until the check returns true. */
 const until = (what: string, check: () => Promise<boolean>) =>
   eventually(what, async () => ((await check()) ? true : undefined), 30_000);
@@ -123,7 +115,6 @@ describe("installation workflow", () => {
       repositorySelection: "selected",
     });
     const id = created.installationId;
-    await clearEarlierRun(id);
     const repo = (r: { id: number; fullName: string }) => ({
       id: r.id,
       name: r.fullName.split("/")[1] ?? "",
@@ -195,7 +186,7 @@ describe("installation workflow", () => {
 
     // Eight signals at three per run: the workflow has continued as new (how often depends
     // on how the signals batched) and kept its state.
-    const handle = temporal.client.workflow.getHandle(workflowIds.installation(id));
+    const handle = isolated.client.workflow.getHandle(workflowIds.installation(id));
     // The row changes before the workflow's own state does: wait for the workflow.
     const state = await eventually("state after unsuspend", async () => {
       const current: InstallationState = await handle.query(installationStateQuery);
@@ -228,7 +219,7 @@ describe("installation workflow", () => {
       "teardownInstallation",
     ]);
     await recordHistory(
-      temporal.client,
+      isolated.client,
       workflowIds.installation(id),
       historiesDir,
       "installation-lifecycle",
@@ -241,7 +232,6 @@ describe("installation workflow", () => {
       repositories: ["app"],
     });
     const id = created.installationId;
-    await clearEarlierRun(id);
     await sim.control.suspendInstallation(id);
     await send(id, installationSignals.suspend, { installationId: id });
     await until("suspended", async () => (await installationRow(id))?.state === "suspended");
