@@ -32,33 +32,3 @@ export function queryRunner<DB>(db: Kysely<DB>, pool?: pg.Pool): QueryRunner {
     return result.rows;
   };
 }
-
-/**
- * A statement built with Kysely once, with a marker in place of each argument, and
- * then only bound on every call: building and compiling a query costs more than
- * PostgreSQL's execution of a prepared one on hot paths. Construction fails unless
- * each argument appears as exactly one parameter, so a builder that inlines or drops
- * a value is caught at start-up, not by a wrong row.
- */
-export function statementTemplate<A extends Record<string, unknown>, R>(
-  keys: readonly (keyof A & string)[],
-  build: (args: A) => { compile(): CompiledQuery<R> },
-): (args: A) => CompiledQuery<R> {
-  const markers = Object.fromEntries(keys.map((key) => [key, `\u0000hangar-arg:${key}`]));
-  const compiled = build(markers as unknown as A).compile();
-  // Each parameter is an argument's key, or a constant of the statement itself.
-  const slots: ({ key: keyof A & string } | { constant: unknown })[] = compiled.parameters.map(
-    (parameter) => {
-      const key = keys.find((candidate) => parameter === markers[candidate]);
-      return key === undefined ? { constant: parameter } : { key };
-    },
-  );
-  for (const key of keys) {
-    const uses = slots.filter((slot) => "key" in slot && slot.key === key).length;
-    if (uses !== 1) throw new Error(`statement argument ${key} is bound ${uses} times, not once`);
-  }
-  return (args) => ({
-    ...compiled,
-    parameters: slots.map((slot) => ("key" in slot ? args[slot.key] : slot.constant)),
-  });
-}
