@@ -183,14 +183,18 @@ export async function startRunnerHarness(
               github,
               settings: { completedGraceMs: 500 },
               ...metrics,
-              firstRunner: createFirstRunner({
-                db,
-                cluster,
-                temporal: isolated.client,
-                taskQueue: temporal.taskQueue,
-                logger,
-                timings: testRunnerTimings,
-              }),
+              ...(process.env.HANGAR_FIRST_RUNNER === "1"
+                ? {
+                    firstRunner: createFirstRunner({
+                      db,
+                      cluster,
+                      temporal: isolated.client,
+                      taskQueue: temporal.taskQueue,
+                      logger,
+                      timings: testRunnerTimings,
+                    }),
+                  }
+                : {}),
             }),
             ...createWorkflowFileActivities({ db, github }),
             ...createUsageActivities({ db }),

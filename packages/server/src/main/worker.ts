@@ -26,7 +26,6 @@ import type { Database } from "../storage/schema.js";
 import { workflowsPath } from "../workflow-bundle.js";
 import { startUsageRollup } from "./usage-rollup.js";
 import {
-  createFirstRunner,
   createRunnerActivities,
   podOptionsFrom,
   runnerTimingsFrom,
@@ -131,19 +130,9 @@ export async function startWorker(deps: {
     ...deps.runnerTimings,
   };
   const runnerPods = kubernetes === undefined ? {} : podOptionsFrom({ kubernetes });
-  // A new queued job's first runner is started while the job is resolved.
-  const firstRunner =
-    cluster === null || temporalClient === null
-      ? undefined
-      : createFirstRunner({
-          db,
-          cluster,
-          temporal: temporalClient,
-          taskQueue: config.temporal.taskQueue,
-          logger,
-          timings: runnerTimings,
-          pods: runnerPods,
-        });
+  // The first-runner step (activities/runner-first-start.ts, createFirstRunner) is not
+  // wired in until its interaction with a pool whose runner's pod is deleted mid-job is
+  // understood: runner-pool-rerun.test.ts loses a job with it on.
   const runnerActivities =
     cluster === null || temporalClient === null
       ? createRunnerSideActivities({ runnerSide: createLoggingRunnerSide(logger) })
@@ -193,7 +182,6 @@ export async function startWorker(deps: {
         github,
         settings: deps.jobSettings,
         ...(runnerMetrics ? { metrics: runnerMetrics } : {}),
-        ...(firstRunner ? { firstRunner } : {}),
       }),
       ...createWorkflowFileActivities({ db, github }),
       ...createUsageActivities({
